@@ -7,7 +7,7 @@
  *   -> Gemm -> Relu -> Gemm -> Softmax(axis=1) -> probabilities[N,C]
  */
 import onnxProto from "onnx-proto";
-import type { FeatureProfile } from "../src/inference/profile.js";
+import type { FeatureProfile, NumericFeatureProfile } from "../src/inference/profile.js";
 import type { Mlp } from "./mlp.js";
 import {
   INPUT_NAME,
@@ -43,6 +43,8 @@ export function exportOnnx(input: OnnxExportInput): Uint8Array {
     floats("W2", [mlp.hidden, mlp.classes], mlp.w2),
     floats("B2", [mlp.classes], mlp.b2),
   ];
+  const perNumeric = (name: string, value: (f: NumericFeatureProfile) => number) =>
+    floats(name, [numeric.length], numeric.map(value));
   const nodes = [];
   const scaledParts: string[] = [];
   if (numeric.length > 0) {
@@ -50,21 +52,9 @@ export function exportOnnx(input: OnnxExportInput): Uint8Array {
       int64s("numeric_start", [0]),
       int64s("numeric_end", [numeric.length]),
       int64s("column_axis", [1]),
-      floats(
-        "impute_value",
-        [numeric.length],
-        numeric.map((f) => f.imputeValue),
-      ),
-      floats(
-        "mean",
-        [numeric.length],
-        numeric.map((f) => f.mean),
-      ),
-      floats(
-        "std",
-        [numeric.length],
-        numeric.map((f) => f.std),
-      ),
+      perNumeric("impute_value", (f) => f.imputeValue),
+      perNumeric("mean", (f) => f.mean),
+      perNumeric("std", (f) => f.std),
     );
     nodes.push(
       node("Slice", [INPUT_NAME, "numeric_start", "numeric_end", "column_axis"], "numeric_raw"),

@@ -36,8 +36,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("npm run profile", () => {
   it("profiles the user's CSV and records their model's confidence on it", async () => {
     const out = join(dir, "profile.json");
-    const args = ["--csv", csvPath, "--features", features, "--label", "species", "--model", model, "--out", out];
-    const message = await runProfileCommand(args);
+    const message = await runProfileCommand([
+      ...["--csv", csvPath, "--features", features, "--label", "species"],
+      ...["--model", model, "--out", out],
+    ]);
     expect(message).toContain("classes Adelie, Chinstrap, Gentoo, 6 rows");
     const profile = JSON.parse(readFileSync(out, "utf8")) as ModelProfile;
     expect(profile.trainingRows).toBe(6);
