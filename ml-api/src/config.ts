@@ -1,0 +1,98 @@
+import { fileURLToPath } from "node:url";
+import { Ajv } from "ajv";
+
+/** The trained models of this repository (from `src/` and `dist/` alike); `MODEL_REPOSITORY` points elsewhere. */
+export const BUNDLED_MODEL_REPOSITORY = fileURLToPath(new URL("../models", import.meta.url));
+
+/**
+ * Every setting of the ML API, from environment variables. The schema is the single source of truth: its
+ * defaults and descriptions are what the deployment guide documents, and a test checks the two agree.
+ */
+export const CONFIG_SCHEMA = {
+  type: "object",
+  properties: {
+    PORT: { type: "integer", minimum: 0, maximum: 65535, default: 8002, description: "HTTP port." },
+    HOST: { type: "string", minLength: 1, default: "0.0.0.0", description: "Address to listen on." },
+    MODEL_REPOSITORY: {
+      type: "string",
+      minLength: 1,
+      default: BUNDLED_MODEL_REPOSITORY,
+      description: "Folder holding `<model>/<version>/{model.onnx,profile.json,card.json}`.",
+    },
+    MAX_BODY_BYTES: {
+      type: "integer",
+      minimum: 1024,
+      default: 1_048_576,
+      description: "Largest request body accepted; larger bodies get 413.",
+    },
+    MAX_BATCH_ROWS: {
+      type: "integer",
+      minimum: 1,
+      maximum: 100_000,
+      default: 1024,
+      description: "Most rows (instances) in one request; more get 400.",
+    },
+    ORT_INTRA_OP_THREADS: {
+      type: "integer",
+      minimum: 1,
+      maximum: 64,
+      default: 1,
+      description: "ONNX Runtime threads per model run. Small models gain nothing from more.",
+    },
+    SHUTDOWN_TIMEOUT_MS: {
+      type: "integer",
+      minimum: 0,
+      default: 10_000,
+      description: "On SIGTERM, how long in-flight requests may take to finish before the process exits.",
+    },
+    LOG_LEVEL: {
+      type: "string",
+      enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+      default: "info",
+      description: "Log level of the JSON logs on stdout.",
+    },
+  },
+  required: [
+    "PORT",
+    "HOST",
+    "MODEL_REPOSITORY",
+    "MAX_BODY_BYTES",
+    "MAX_BATCH_ROWS",
+    "ORT_INTRA_OP_THREADS",
+    "SHUTDOWN_TIMEOUT_MS",
+    "LOG_LEVEL",
+  ],
+} as const;
+
+export interface Config {
+  PORT: number;
+  HOST: string;
+  MODEL_REPOSITORY: string;
+  MAX_BODY_BYTES: number;
+  MAX_BATCH_ROWS: number;
+  ORT_INTRA_OP_THREADS: number;
+  SHUTDOWN_TIMEOUT_MS: number;
+  LOG_LEVEL: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+}
+
+export class ConfigError extends Error {}
+
+const validate = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: true }).compile<Config>(
+  CONFIG_SCHEMA,
+);
+
+/** Reads the settings this API knows from `env`, applies defaults, and fails with every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const candidate: Record<string, string> = {};
+  for (const key of Object.keys(CONFIG_SCHEMA.properties)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") candidate[key] = value;
+  }
+  if (!validate(candidate)) {
+    const problems = (validate.errors ?? []).map(
+      (e) => `${e.instancePath.slice(1) || "config"} ${e.message}`,
+    );
+    throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  }
+  return candidate as unknown as Config;
+}

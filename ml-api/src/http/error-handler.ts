@@ -1,0 +1,26 @@
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import type { Logger } from "pino";
+import { ApiError, quote } from "../errors.js";
+
+/** Unknown routes answer in the same JSON shape as every other error. */
+export const notFound: RequestHandler = (req, _res, next) => {
+  next(new ApiError(404, `no route for ${req.method} ${quote(req.path)}`, "unknown_route"));
+};
+
+/** Renders every error as `{"error": "..."}`; only faults of the server itself become 5xx. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (error instanceof ApiError) {
+      if (error.status >= 500) logger.warn({ err: error, path: req.path }, "request failed");
+      if (error.status === 503) res.setHeader("Retry-After", "5");
+      res.status(error.status).json({ error: error.message });
+      return;
+    }
+    logger.error({ err: error, path: req.path }, "unhandled error");
+    res.status(500).json({ error: "internal server error" });
+  };
+}

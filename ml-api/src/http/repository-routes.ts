@@ -1,0 +1,70 @@
+import { type Request, Router } from "express";
+import type { ModelRegistry, ModelState } from "../inference/model-registry.js";
+import { ajv } from "./feature-schemas.js";
+import { jsonBody } from "./json-body.js";
+import type { RouteLimits } from "./kserve-v1-routes.js";
+import { schemaError } from "./schema-errors.js";
+
+/** The repository extension reports states in Triton's vocabulary, which its clients parse. */
+const PROTOCOL_STATE: Record<ModelState, string> = {
+  loading: "LOADING",
+  ready: "READY",
+  unloaded: "UNAVAILABLE",
+  failed: "UNAVAILABLE",
+};
+
+interface IndexBody {
+  ready?: boolean;
+}
+/** `version` is this server's parameter: without it, load and unload act on every version of the model. */
+interface ControlBody {
+  parameters?: { version?: string } & Record<string, unknown>;
+}
+
+const validateIndex = ajv.compile<IndexBody>({
+  type: "object",
+  additionalProperties: false,
+  properties: { ready: { type: "boolean" } },
+});
+const validateControl = ajv.compile<ControlBody>({
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    parameters: { type: "object", properties: { version: { type: "string", maxLength: 64 } } },
+  },
+});
+
+function controlVersion(body: unknown): string | undefined {
+  const parsed = body ?? {};
+  if (!validateControl(parsed)) throw schemaError(validateControl.errors);
+  return parsed.parameters?.version;
+}
+
+/** Open Inference Protocol model repository extension: list, load and unload models at run time. */
+export function repositoryRoutes(registry: ModelRegistry, limits: RouteLimits): Router {
+  const router = Router();
+  const body = jsonBody(limits.maxBodyBytes, { optional: true });
+
+  router.post("/v2/repository/index", body, async (req, res) => {
+    const parsed = req.body ?? {};
+    if (!validateIndex(parsed)) throw schemaError(validateIndex.errors);
+    const all = await registry.index();
+    res.json(
+      all
+        .filter((s) => !parsed.ready || s.state === "ready")
+        .map((s) => ({ name: s.name, version: s.version, state: PROTOCOL_STATE[s.state], reason: s.reason })),
+    );
+  });
+
+  router.post("/v2/repository/models/:name/load", body, async (req: Request<{ name: string }>, res) => {
+    await registry.load(req.params.name, controlVersion(req.body));
+    res.status(200).json({});
+  });
+
+  router.post("/v2/repository/models/:name/unload", body, async (req: Request<{ name: string }>, res) => {
+    await registry.unload(req.params.name, controlVersion(req.body));
+    res.status(200).json({});
+  });
+
+  return router;
+}

@@ -1,0 +1,226 @@
+import { ApiError, ModelNotFoundError, ModelUnavailableError, quote } from "../errors.js";
+import { LoadedModel, type SessionOptions } from "./loaded-model.js";
+import { compareVersions, type ModelRepository } from "./model-repository.js";
+
+export type ModelState = "loading" | "ready" | "unloaded" | "failed";
+
+export interface VersionStatus {
+  name: string;
+  version: string;
+  state: ModelState;
+  /** Why the version is not ready, when it is not. */
+  reason: string;
+}
+
+/** A loaded model in use by one request; unloading waits for every lease to be released. */
+export interface Lease {
+  readonly model: LoadedModel;
+  release(): void;
+}
+
+interface Handle {
+  model: LoadedModel;
+  leases: number;
+  retired: boolean;
+}
+
+interface Entry {
+  state: ModelState;
+  reason: string;
+  handle?: Handle;
+  pending?: Promise<void>;
+}
+
+/**
+ * Which model versions exist and which are loaded. Requests lease a version, so an unload never pulls a
+ * session out from under a request already accepted: the session is released when its last lease ends.
+ */
+export class ModelRegistry {
+  private readonly models = new Map<string, Map<string, Entry>>();
+
+  constructor(
+    private readonly repository: ModelRepository,
+    private readonly sessionOptions: SessionOptions,
+  ) {}
+
+  /** Loads every version of every model in the repository; a version that fails is marked failed. */
+  async loadAll(): Promise<void> {
+    for (const name of await this.repository.modelNames()) {
+      await this.load(name).catch(() => undefined);
+    }
+  }
+
+  /** Every version in the repository with its state; rescans the disk so new models show up. */
+  async index(): Promise<VersionStatus[]> {
+    for (const name of await this.repository.modelNames()) await this.refresh(name);
+    return this.statuses();
+  }
+
+  statuses(): VersionStatus[] {
+    const out: VersionStatus[] = [];
+    for (const [name, versions] of this.models) {
+      for (const [version, entry] of versions)
+        out.push({ name, version, state: entry.state, reason: entry.reason });
+    }
+    return out;
+  }
+
+  /** True when at least one model is known and every known version is loaded. */
+  ready(): boolean {
+    const all = this.statuses();
+    return all.length > 0 && all.every((s) => s.state === "ready");
+  }
+
+  /** Whether `name` (at `version`, or any version) can serve now; unknown model or version: 404. */
+  isReady(name: string, version?: string): boolean {
+    const versions = this.models.get(name);
+    if (!versions) throw new ModelNotFoundError(`model ${quote(name)} not found`);
+    const entries = this.targets(name, versions, version);
+    return entries.some(([, entry]) => entry.state === "ready");
+  }
+
+  /** Versions of a known model, oldest first. */
+  versionsOf(name: string): string[] {
+    return [...(this.models.get(name)?.keys() ?? [])];
+  }
+
+  async load(name: string, version?: string): Promise<void> {
+    const versions = await this.refresh(name);
+    const targets = this.targets(name, versions, version);
+    await Promise.all(targets.map(([v, entry]) => this.loadVersion(name, v, entry)));
+    const failed = targets.filter(([, entry]) => entry.state === "failed");
+    if (failed.length > 0) {
+      const detail = failed.map(([v, e]) => `version ${v}: ${e.reason}`).join("; ");
+      throw new ApiError(500, `failed to load model ${quote(name)}: ${detail}`, "load_failed");
+    }
+  }
+
+  async unload(name: string, version?: string): Promise<void> {
+    const versions = this.models.get(name);
+    if (!versions) throw new ModelNotFoundError(`model ${quote(name)} is not in the repository`);
+    for (const [, entry] of this.targets(name, versions, version)) {
+      await entry.pending;
+      const handle = entry.handle;
+      entry.handle = undefined;
+      entry.state = "unloaded";
+      entry.reason = `unloaded through the repository API; load it with POST /v2/repository/models/${name}/load`;
+      if (handle) this.retire(handle);
+    }
+  }
+
+  /**
+   * Leases the requested version, or the latest loaded one when `version` is absent.
+   * Unknown model or version: 404. Known but not loaded: 503, because the fault is the server's.
+   */
+  acquire(name: string, version?: string): Lease {
+    const versions = this.models.get(name);
+    if (!versions) throw new ModelNotFoundError(`model ${quote(name)} not found`);
+    const chosen = version ?? this.latestReady(name, versions);
+    const entry = versions.get(chosen);
+    if (!entry) throw new ModelNotFoundError(`model ${quote(name)} has no version ${quote(chosen)}`);
+    const handle = entry.handle;
+    if (entry.state !== "ready" || !handle) {
+      throw new ModelUnavailableError(
+        `model ${quote(name)} version ${quote(chosen)} is ${entry.state}: ${entry.reason}`,
+      );
+    }
+    handle.leases++;
+    let released = false;
+    return {
+      model: handle.model,
+      release: () => {
+        if (released) return;
+        released = true;
+        handle.leases--;
+        if (handle.retired && handle.leases === 0) void handle.model.release();
+      },
+    };
+  }
+
+  private latestReady(name: string, versions: Map<string, Entry>): string {
+    const ready = [...versions].filter(([, e]) => e.state === "ready").map(([v]) => v);
+    const latest = ready.sort(compareVersions).at(-1);
+    if (latest === undefined) {
+      const reason = [...versions.values()].at(-1)?.reason ?? "not loaded";
+      throw new ModelUnavailableError(`model ${quote(name)} has no loaded version: ${reason}`);
+    }
+    return latest;
+  }
+
+  /** Runs `use` with a leased model version, releasing the lease however `use` ends. */
+  async withModel<T>(
+    name: string,
+    version: string | undefined,
+    use: (model: LoadedModel) => Promise<T>,
+  ): Promise<T> {
+    const lease = this.acquire(name, version);
+    try {
+      return await use(lease.model);
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** Releases every session, waiting for none: call after the HTTP server has drained. */
+  async close(): Promise<void> {
+    for (const versions of this.models.values()) {
+      for (const entry of versions.values()) {
+        await entry.pending;
+        if (entry.handle) await entry.handle.model.release();
+        entry.handle = undefined;
+        entry.state = "unloaded";
+      }
+    }
+  }
+
+  private async refresh(name: string): Promise<Map<string, Entry>> {
+    const onDisk = await this.repository.versions(name);
+    if (onDisk.length === 0 && !this.models.has(name)) {
+      throw new ModelNotFoundError(`model ${quote(name)} is not in the repository`);
+    }
+    const versions = this.models.get(name) ?? new Map<string, Entry>();
+    for (const v of onDisk) {
+      if (!versions.has(v)) versions.set(v, { state: "unloaded", reason: "not loaded yet" });
+    }
+    const sorted = new Map([...versions].sort(([a], [b]) => compareVersions(a, b)));
+    this.models.set(name, sorted);
+    return sorted;
+  }
+
+  private targets(name: string, versions: Map<string, Entry>, version?: string): [string, Entry][] {
+    if (version === undefined) return [...versions];
+    const entry = versions.get(version);
+    if (!entry) throw new ModelNotFoundError(`model ${quote(name)} has no version ${quote(version)}`);
+    return [[version, entry]];
+  }
+
+  private async loadVersion(name: string, version: string, entry: Entry): Promise<void> {
+    if (entry.pending) return entry.pending;
+    if (entry.state === "ready") return;
+    entry.state = "loading";
+    entry.reason = "loading";
+    entry.pending = (async () => {
+      try {
+        const files = await this.repository.read(name, version);
+        entry.handle = {
+          model: await LoadedModel.create(name, version, files, this.sessionOptions),
+          leases: 0,
+          retired: false,
+        };
+        entry.state = "ready";
+        entry.reason = "";
+      } catch (error) {
+        entry.state = "failed";
+        entry.reason = error instanceof Error ? error.message : String(error);
+      } finally {
+        entry.pending = undefined;
+      }
+    })();
+    return entry.pending;
+  }
+
+  private retire(handle: Handle): void {
+    handle.retired = true;
+    if (handle.leases === 0) void handle.model.release();
+  }
+}

@@ -1,0 +1,49 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import { createApp } from "./app.js";
+import type { Config } from "./config.js";
+import { ModelRegistry } from "./inference/model-registry.js";
+import { ModelRepository } from "./inference/model-repository.js";
+
+export interface RunningServer {
+  server: Server;
+  registry: ModelRegistry;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), releases the models. */
+  stop(): Promise<void>;
+}
+
+/** Loads every model, then listens; the returned handle is what tests and the process entry point use. */
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const registry = new ModelRegistry(new ModelRepository(config.MODEL_REPOSITORY), {
+    intraOpThreads: config.ORT_INTRA_OP_THREADS,
+  });
+  await registry.loadAll();
+  for (const s of registry.statuses()) {
+    logger[s.state === "ready" ? "info" : "error"](
+      { model: s.name, version: s.version, state: s.state, reason: s.reason },
+      "model",
+    );
+  }
+  const app = createApp(registry, config, logger);
+  const server = app.listen(config.PORT, config.HOST);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  const stop = async () => {
+    // Requests still arriving on open keep-alive sockets are served, and told the connection ends.
+    server.prependListener("request", (_req, res) => res.setHeader("Connection", "close"));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
+    server.closeIdleConnections();
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.SHUTDOWN_TIMEOUT_MS).unref());
+    await Promise.race([closed, timeout]);
+    server.closeAllConnections();
+    await registry.close();
+  };
+  return { server, registry, port, stop };
+}

@@ -1,0 +1,33 @@
+import { loadConfig } from "../../ml-api/src/config.js";
+import { createLogger } from "../../ml-api/src/logger.js";
+import { type RunningServer, startServer } from "../../ml-api/src/server.js";
+
+/** Response bodies are arbitrary JSON that each test asserts on field by field, hence `any`. */
+export interface TestApi extends RunningServer {
+  url: string;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
+  get(path: string): Promise<{ status: number; body: any }>;
+}
+
+/** The real ML API with the repository's real models, on a free loopback port. */
+export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", ...env });
+  const running = await startServer(config, createLogger(config.LOG_LEVEL));
+  const url = `http://127.0.0.1:${running.port}`;
+  const call = async (path: string, init: RequestInit) => {
+    const res = await fetch(url + path, init);
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    ...running,
+    url,
+    post: (path, body, headers = {}) =>
+      call(path, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      }),
+    get: (path) => call(path, { method: "GET" }),
+  };
+}
