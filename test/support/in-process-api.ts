@@ -2,11 +2,14 @@ import { loadConfig } from "../../ml-api/src/config.js";
 import { createLogger } from "../../ml-api/src/logger.js";
 import { type RunningServer, startServer } from "../../ml-api/src/server.js";
 
-/** Response bodies are arbitrary JSON that each test asserts on field by field, hence `any`. */
+/** Response bodies are arbitrary JSON that each test asserts on field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: tests index into response JSON without declaring every shape
+export type JsonResponse = { status: number; body: any };
+
 export interface TestApi extends RunningServer {
   url: string;
-  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any }>;
-  get(path: string): Promise<{ status: number; body: any }>;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<JsonResponse>;
+  get(path: string): Promise<JsonResponse>;
 }
 
 /** The real ML API with the repository's real models, on a free loopback port. */
