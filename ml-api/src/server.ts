@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import type { Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { createApp } from "./app.js";
@@ -34,9 +34,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   const port = (server.address() as AddressInfo).port;
 
+  // Drain politely: responses still to be written during shutdown tell the client the connection ends,
+  // so keep-alive clients reconnect elsewhere instead of writing into a closing socket.
+  let draining = false;
+  const unanswered = new Set<ServerResponse>();
+  server.prependListener("request", (_req, res: ServerResponse) => {
+    if (draining) res.setHeader("Connection", "close");
+    unanswered.add(res);
+    res.once("close", () => unanswered.delete(res));
+  });
+
   const stop = async () => {
-    // Requests still arriving on open keep-alive sockets are served, and told the connection ends.
-    server.prependListener("request", (_req, res) => res.setHeader("Connection", "close"));
+    draining = true;
+    for (const res of unanswered) if (!res.headersSent) res.setHeader("Connection", "close");
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
     server.closeIdleConnections();

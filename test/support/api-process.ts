@@ -1,0 +1,65 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface ApiProcess {
+  child: ChildProcess;
+  port: number;
+  /** Every line the process wrote to stdout so far, parsed as JSON where it is JSON. */
+  logs: Record<string, unknown>[];
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+/** Waits until `check` returns a value, polling every 20 ms, failing after `timeoutMs`. */
+export async function poll<T>(what: string, check: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * Starts the ML API as its own process from the TypeScript sources, on a port the OS picks (PORT=0); the
+ * port is read from the "listening" log line, so there is no race for a free port.
+ */
+export async function spawnApi(env: Record<string, string> = {}): Promise<ApiProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "ml-api/src/main.ts"], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = "";
+  let buffered = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split("\n");
+    buffered = lines.pop() ?? "";
+    for (const line of lines) {
+      try {
+        logs.push(JSON.parse(line));
+      } catch {
+        logs.push({ raw: line });
+      }
+    }
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => {
+    gone = true;
+  });
+  const port = await poll("the API to listen", () => {
+    if (gone) throw new Error(`the API exited before listening: ${stderr}`);
+    const line = logs.find((l) => l.msg === "listening");
+    return line ? Number(line.port) : undefined;
+  });
+  return { child, port, logs, stderr: () => stderr, exited };
+}
