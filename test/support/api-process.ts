@@ -24,11 +24,11 @@ export async function poll<T>(what: string, check: () => T | undefined, timeoutM
 }
 
 /**
- * Starts the ML API as its own process from the TypeScript sources, on a port the OS picks (PORT=0); the
- * port is read from the "listening" log line, so there is no race for a free port.
+ * Starts a TypeScript server script as its own process on a port the OS picks (PORT=0); the port is read
+ * from its JSON "listening" log line, so there is no race for a free port.
  */
-export async function spawnApi(env: Record<string, string> = {}): Promise<ApiProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "ml-api/src/main.ts"], {
+export async function spawnListening(script: string, env: Record<string, string> = {}): Promise<ApiProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", script], {
     cwd: REPO_ROOT,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -56,10 +56,15 @@ export async function spawnApi(env: Record<string, string> = {}): Promise<ApiPro
   void exited.then(() => {
     gone = true;
   });
-  const port = await poll("the API to listen", () => {
-    if (gone) throw new Error(`the API exited before listening: ${stderr}`);
+  const port = await poll(`${script} to listen`, () => {
+    if (gone) throw new Error(`${script} exited before listening: ${stderr}`);
     const line = logs.find((l) => l.msg === "listening");
     return line ? Number(line.port) : undefined;
   });
   return { child, port, logs, stderr: () => stderr, exited };
+}
+
+/** The ML API from its TypeScript sources, as a process of its own. */
+export function spawnApi(env: Record<string, string> = {}): Promise<ApiProcess> {
+  return spawnListening("ml-api/src/main.ts", env);
 }

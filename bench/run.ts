@@ -1,0 +1,113 @@
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
+
+/**
+ * Throughput and latency of the ML API against a bare Express + ONNX Runtime handler on the same model,
+ * alternated round by round in one run so machine noise hits both alike. Each server runs in its own
+ * process; autocannon runs here.
+ *
+ *   npm run bench -- [--rounds 3] [--seconds 10] [--connections 16]
+ */
+const { values } = parseArgs({
+  options: {
+    rounds: { type: "string", default: "3" },
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "16" },
+  },
+});
+const ROUNDS = Number(values.rounds);
+const SECONDS = Number(values.seconds);
+const CONNECTIONS = Number(values.connections);
+
+const ROW = [45.2, 16.4, 223, 5950, "Biscoe"];
+const SCENARIOS = [
+  { name: "single row", rows: 1 },
+  { name: "batch of 32", rows: 32 },
+];
+
+interface Target extends ApiProcess {
+  name: string;
+}
+
+async function start(name: string, script: string): Promise<Target> {
+  return { name, ...(await spawnListening(script, { LOG_LEVEL: "info" })) };
+}
+
+interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(target: Target, rows: number, seconds: number): Promise<Sample> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${target.port}/v1/models/penguins:predict`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ instances: Array(rows).fill(ROW) }),
+    connections: CONNECTIONS,
+    duration: seconds,
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+const targets = [await start("ml-api", "ml-api/src/main.ts"), await start("bare", "bench/bare-server.ts")];
+try {
+  const samples = new Map<string, Sample[]>();
+  for (const target of targets) for (const s of SCENARIOS) await load(target, s.rows, 2); // warm-up
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const s of SCENARIOS) {
+      for (const target of round % 2 ? targets : [...targets].reverse()) {
+        const sample = await load(target, s.rows, SECONDS);
+        const key = `${target.name}|${s.name}`;
+        samples.set(key, [...(samples.get(key) ?? []), sample]);
+        console.error(`round ${round} ${key}: ${sample.rps.toFixed(0)} req/s p99 ${sample.p99} ms`);
+      }
+    }
+  }
+  console.log(`\n${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections; medians over rounds\n`);
+  console.log("| scenario | server | req/s | rows/s | p50 ms | p99 ms | errors |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const s of SCENARIOS) {
+    const stats = targets.map((t) => {
+      const xs = samples.get(`${t.name}|${s.name}`) ?? [];
+      return {
+        name: t.name,
+        rps: median(xs.map((x) => x.rps)),
+        p50: median(xs.map((x) => x.p50)),
+        p99: median(xs.map((x) => x.p99)),
+        errors: xs.reduce((a, x) => a + x.errors, 0),
+      };
+    });
+    for (const st of stats) {
+      const line = [
+        s.name,
+        st.name,
+        st.rps.toFixed(0),
+        (st.rps * s.rows).toFixed(0),
+        st.p50,
+        st.p99,
+        st.errors,
+      ];
+      console.log(`| ${line.join(" | ")} |`);
+    }
+    const [api, bare] = stats as [(typeof stats)[0], (typeof stats)[0]];
+    console.log(
+      `| ${s.name} | ratio ml-api / bare | ${(api.rps / bare.rps).toFixed(3)} | | | +${(api.p99 - bare.p99).toFixed(1)} ms | |`,
+    );
+  }
+} finally {
+  for (const t of targets) {
+    t.child.kill("SIGTERM");
+    await t.exited;
+  }
+}
