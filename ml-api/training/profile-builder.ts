@@ -2,6 +2,8 @@
  * Builds the monitoring profile (`profile.json`) from generic rows, so the penguins training and a user's
  * own CSV ("bring your own model") produce it the same way.
  */
+
+import { binIndex } from "../src/inference/decile-bin.js";
 import type {
   CategoricalFeatureProfile,
   FeatureProfile,
@@ -37,11 +39,15 @@ function profileNumeric(rows: readonly Row[], name: string): NumericFeatureProfi
   });
   if (present.length === 0) throw new DataError(`numeric feature "${name}" has no values`);
   const sorted = present.sort((a, b) => a - b);
+  const decileEdges = DECILES.map((p) => quantile(sorted, p));
+  const binCounts = new Array<number>(decileEdges.length + 1).fill(0);
+  for (const value of sorted) binCounts[binIndex(value, decileEdges)]++;
   return {
     name,
     type: "numeric",
     validRange: { min: sorted[0] as number, max: sorted[sorted.length - 1] as number },
-    decileEdges: DECILES.map((p) => quantile(sorted, p)),
+    decileEdges,
+    binShares: binCounts.map((count) => count / sorted.length),
     mean: mean(sorted),
     std: populationStd(sorted),
     imputeValue: quantile(sorted, 0.5),

@@ -33,6 +33,10 @@ describe("numeric feature profile", () => {
     expect(decileEdges[8]).toBeCloseTo(9.1, 12);
   });
 
+  it("records the training share of each bin, the baseline for live PSI", () => {
+    expect(numeric().binShares).toEqual(Array(10).fill(0.1));
+  });
+
   it("describes only present values and counts missing ones", () => {
     const profile = numeric();
     expect(profile.validRange).toEqual({ min: 1, max: 10 });

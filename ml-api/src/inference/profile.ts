@@ -10,6 +10,8 @@ export interface NumericFeatureProfile {
   validRange: { min: number; max: number };
   /** The 9 inner decile edges: bin i holds values in (edges[i-1], edges[i]], giving 10 bins of ~10 % each. */
   decileEdges: number[];
+  /** Share of the training values in each of the 10 bins: the expected shares for live PSI. */
+  binShares: number[];
   mean: number;
   std: number;
   /** Value the model substitutes for a missing input (the training median). */
