@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Installs the native observability stack into .stack/bin/ without Docker:
+#   otelcol       built by ocb from otel-collector/builder-config.yaml
+#   jaeger        Jaeger v2, built from its Go module
+#   alertmanager, amtool
+#   prometheus, promtool   Debian's package, linked into .stack/bin/
+# Versions come from stack/versions.env only. Idempotent: a second run checks
+# each binary's version and returns without touching the network.
+#
+# Go writes only to .stack/ inside the repository (GOBIN, ocb's output_path,
+# `go build -o`); its module and build caches stay in their usual places under
+# $HOME. Builds run one at a time: each takes minutes and up to ~3.5 GB RSS.
+#
+# Environment: INFERWATCH_STACK_DIR (default <repo>/.stack).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+# shellcheck source=stack/versions.env
+source stack/versions.env
+
+STACK_DIR=${INFERWATCH_STACK_DIR:-$ROOT/.stack}
+BIN=$STACK_DIR/bin
+BUILD=$STACK_DIR/build
+MANIFEST=otel-collector/builder-config.yaml
+
+export GOBIN=$BIN
+export GOFLAGS="-buildvcs=false -trimpath"
+# A module asking for a newer Go must fail here with a clear message, not
+# trigger a toolchain download.
+export GOTOOLCHAIN=local
+
+say() { printf '[stack] %s\n' "$*"; }
+die() { printf '[stack] error: %s\n' "$*" >&2; exit 1; }
+
+# Prints "<name> <version>: <what>" and runs the build, timing it.
+timed() {
+  local label=$1
+  shift
+  local start=$SECONDS
+  say "$label: building (this takes minutes) ..."
+  "$@"
+  say "$label: built in $((SECONDS - start))s"
+}
+
+require_go() {
+  command -v go >/dev/null || die "Go >= $GO_MIN_VERSION is needed to build the stack (not found on PATH)"
+  local have
+  have=$(go env GOVERSION)
+  have=${have#go}
+  if [ "$(printf '%s\n%s\n' "$GO_MIN_VERSION" "$have" | sort -V | head -n1)" != "$GO_MIN_VERSION" ]; then
+    die "Go >= $GO_MIN_VERSION is needed, found $have"
+  fi
+}
+
+# ocb cannot read variables, so the manifest repeats the pins: refuse to build
+# a collector whose components disagree with versions.env.
+check_manifest_pins() {
+  local bad
+  bad=$(awk -v beta="v$OTELCOL_VERSION" -v stable="v$OTELCOL_STABLE_VERSION" '
+    /^[[:space:]]*- gomod:/ {
+      want = ($3 ~ /\/confmap\/provider\//) ? stable : beta
+      if ($4 != want) print "  " $3 " " $4 " (want " want ")"
+    }' "$MANIFEST")
+  [ -z "$bad" ] || die "$MANIFEST disagrees with stack/versions.env:
+$bad"
+  grep -q "^  version: $OTELCOL_VERSION-inferwatch\$" "$MANIFEST" \
+    || die "$MANIFEST: dist.version must be $OTELCOL_VERSION-inferwatch"
+}
+
+install_otelcol() {
+  local out=$BUILD/otelcol
+  local stamp=$out/.manifest.sha256
+  local want
+  want=$(sha256sum "$MANIFEST" | cut -d' ' -f1)
+  check_manifest_pins
+  if [ -x "$out/otelcol" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    say "otelcol $OTELCOL_VERSION: up to date"
+  else
+    require_go
+    if ! "$BIN/builder" version 2>/dev/null | grep -q "v$OTELCOL_VERSION\$"; then
+      timed "builder $OTELCOL_VERSION" \
+        go install "go.opentelemetry.io/collector/cmd/builder@v$OTELCOL_VERSION"
+    fi
+    # ocb creates output_path with a plain mkdir: its parent must exist.
+    mkdir -p "$BUILD"
+    rm -f "$stamp"
+    timed "otelcol $OTELCOL_VERSION" "$BIN/builder" --config "$MANIFEST"
+    echo "$want" >"$stamp"
+  fi
+  ln -sfn "../build/otelcol/otelcol" "$BIN/otelcol"
+}
+
+install_jaeger() {
+  if "$BIN/jaeger" version 2>/dev/null | grep -q "\"gitVersion\":\"v$JAEGER_VERSION\""; then
+    say "jaeger $JAEGER_VERSION: up to date"
+    return
+  fi
+  require_go
+  # `go install .../cmd/jaeger@v...` refuses the module because its go.mod
+  # has a replace directive, so build it as the main module from the cache.
+  local dir
+  dir=$(go mod download -json "github.com/jaegertracing/jaeger@v$JAEGER_MODULE_VERSION" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$dir" ] || die "could not download github.com/jaegertracing/jaeger@v$JAEGER_MODULE_VERSION"
+  timed "jaeger $JAEGER_VERSION" build_jaeger "$dir"
+}
+
+build_jaeger() {
+  local v=github.com/jaegertracing/jaeger/internal/version
+  (cd "$1" && go build -o "$BIN/jaeger" \
+    -ldflags "-X $v.latestVersion=v$JAEGER_VERSION -X $v.commitSHA=module-v$JAEGER_MODULE_VERSION" \
+    ./cmd/jaeger)
+}
+
+install_alertmanager() {
+  if "$BIN/alertmanager" --version 2>/dev/null | grep -q "version $ALERTMANAGER_VERSION " &&
+    "$BIN/amtool" --version 2>/dev/null | grep -q "version $ALERTMANAGER_VERSION "; then
+    say "alertmanager + amtool $ALERTMANAGER_VERSION: up to date"
+    return
+  fi
+  require_go
+  local v=github.com/prometheus/common/version
+  timed "alertmanager + amtool $ALERTMANAGER_VERSION" \
+    go install -ldflags "-X $v.Version=$ALERTMANAGER_VERSION -X $v.Revision=go-module -X $v.Branch=v$ALERTMANAGER_VERSION" \
+    "github.com/prometheus/alertmanager/cmd/alertmanager@v$ALERTMANAGER_VERSION" \
+    "github.com/prometheus/alertmanager/cmd/amtool@v$ALERTMANAGER_VERSION"
+}
+
+install_prometheus() {
+  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
+    [ "$(id -u)" = 0 ] || die "prometheus is not on PATH; install it as root: apt-get install --no-install-recommends prometheus"
+    command -v apt-get >/dev/null || die "prometheus is not on PATH and this is no Debian/Ubuntu machine"
+    say "prometheus: installing Debian's package ..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    # The package enables a system-wide Prometheus on :9090; the stack runs
+    # its own, so that one must not hold the port.
+    if [ -d /run/systemd/system ]; then
+      systemctl disable --now prometheus >/dev/null 2>&1 || true
+    fi
+  fi
+  local have
+  have=$(prometheus --version 2>/dev/null | sed -n 's/^prometheus, version \([0-9.]*\).*/\1/p')
+  if [ "$have" = "$PROMETHEUS_VERSION" ]; then
+    say "prometheus + promtool $have: ok ($(command -v prometheus))"
+  else
+    say "prometheus + promtool $have: warning, stack/versions.env pins $PROMETHEUS_VERSION"
+  fi
+  ln -sfn "$(command -v prometheus)" "$BIN/prometheus"
+  ln -sfn "$(command -v promtool)" "$BIN/promtool"
+}
+
+mkdir -p "$BIN"
+start=$SECONDS
+install_prometheus
+install_otelcol
+install_jaeger
+install_alertmanager
+say "done in $((SECONDS - start))s: $(cd "$BIN" && echo *)"
