@@ -7,16 +7,23 @@ import { kserveV1Routes, type RouteLimits } from "./http/kserve-v1-routes.js";
 import { oipV2Routes } from "./http/oip-v2-routes.js";
 import { repositoryRoutes } from "./http/repository-routes.js";
 import type { ModelRegistry } from "./inference/model-registry.js";
+import type { ModelMetrics } from "./telemetry/model-metrics.js";
 
 /** The HTTP application: both data planes, repository control, health, and JSON errors for everything else. */
-export function createApp(registry: ModelRegistry, config: Config, logger: Logger): Express {
+export function createApp(
+  registry: ModelRegistry,
+  metrics: ModelMetrics,
+  config: Config,
+  logger: Logger,
+): Express {
   const limits: RouteLimits = { maxBodyBytes: config.MAX_BODY_BYTES, maxBatchRows: config.MAX_BATCH_ROWS };
+  const deps = { registry, metrics, maxBatchRows: config.MAX_BATCH_ROWS };
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
   app.use(healthRoutes(registry));
-  app.use(kserveV1Routes(registry, limits));
-  app.use(oipV2Routes(registry, limits));
+  app.use(kserveV1Routes(deps, limits));
+  app.use(oipV2Routes(deps, limits));
   app.use(repositoryRoutes(registry, limits));
   app.use(notFound);
   app.use(errorHandler(logger));

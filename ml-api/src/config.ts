@@ -39,6 +39,25 @@ export const CONFIG_SCHEMA = {
       default: 1,
       description: "ONNX Runtime threads per model run. Small models gain nothing from more.",
     },
+    DRIFT_PSI_THRESHOLD: {
+      type: "number",
+      exclusiveMinimum: 0,
+      default: 0.2,
+      description: "PSI above which a feature counts as drifted (0.1 watch, 0.2 act, by common practice).",
+    },
+    DRIFT_WINDOW_SIZE: {
+      type: "integer",
+      minimum: 100,
+      maximum: 1_000_000,
+      default: 5000,
+      description: "Most recent values per feature the in-process PSI is computed over.",
+    },
+    DRIFT_MIN_SAMPLES: {
+      type: "integer",
+      minimum: 1,
+      default: 1000,
+      description: "PSI is reported only once a feature's window holds this many values; below, it is noise.",
+    },
     SHUTDOWN_TIMEOUT_MS: {
       type: "integer",
       minimum: 0,
@@ -59,6 +78,9 @@ export const CONFIG_SCHEMA = {
     "MAX_BODY_BYTES",
     "MAX_BATCH_ROWS",
     "ORT_INTRA_OP_THREADS",
+    "DRIFT_PSI_THRESHOLD",
+    "DRIFT_WINDOW_SIZE",
+    "DRIFT_MIN_SAMPLES",
     "SHUTDOWN_TIMEOUT_MS",
     "LOG_LEVEL",
   ],
@@ -71,6 +93,9 @@ export interface Config {
   MAX_BODY_BYTES: number;
   MAX_BATCH_ROWS: number;
   ORT_INTRA_OP_THREADS: number;
+  DRIFT_PSI_THRESHOLD: number;
+  DRIFT_WINDOW_SIZE: number;
+  DRIFT_MIN_SAMPLES: number;
   SHUTDOWN_TIMEOUT_MS: number;
   LOG_LEVEL: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
 }

@@ -1,6 +1,7 @@
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { startServer } from "./server.js";
+import { runShutdownHooks } from "./shutdown-hooks.js";
 
 /** Process entry point: configuration errors exit 2 with every problem listed; SIGTERM drains and exits 0. */
 async function main(): Promise<void> {
@@ -20,16 +21,19 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down: draining in-flight requests");
-    running.stop().then(
-      () => {
-        logger.info("stopped");
-        process.exit(0);
-      },
-      (error) => {
-        logger.error({ err: error }, "shutdown failed");
-        process.exit(1);
-      },
-    );
+    running
+      .stop()
+      .then(runShutdownHooks)
+      .then(
+        () => {
+          logger.info("stopped");
+          process.exit(0);
+        },
+        (error) => {
+          logger.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        },
+      );
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

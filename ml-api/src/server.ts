@@ -1,10 +1,13 @@
 import type { Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type Meter, metrics } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { ModelRegistry } from "./inference/model-registry.js";
 import { ModelRepository } from "./inference/model-repository.js";
+import { SERVER_NAME, SERVER_VERSION } from "./server-info.js";
+import { ModelMetrics } from "./telemetry/model-metrics.js";
 
 export interface RunningServer {
   server: Server;
@@ -14,10 +17,20 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Loads every model, then listens; the returned handle is what tests and the process entry point use. */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
-  const registry = new ModelRegistry(new ModelRepository(config.MODEL_REPOSITORY), {
-    intraOpThreads: config.ORT_INTRA_OP_THREADS,
+/**
+ * Loads every model, then listens; the returned handle is what tests and the process entry point use.
+ * Metrics go to `meter`: the global one the OpenTelemetry SDK registered, or a test's own.
+ */
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  meter: Meter = metrics.getMeter(SERVER_NAME, SERVER_VERSION),
+): Promise<RunningServer> {
+  const modelMetrics = new ModelMetrics(meter, () => registry.views(), config.DRIFT_PSI_THRESHOLD);
+  const registry: ModelRegistry = new ModelRegistry(new ModelRepository(config.MODEL_REPOSITORY), {
+    session: { intraOpThreads: config.ORT_INTRA_OP_THREADS },
+    drift: { size: config.DRIFT_WINDOW_SIZE, minSamples: config.DRIFT_MIN_SAMPLES },
+    metrics: modelMetrics,
   });
   await registry.loadAll();
   for (const s of registry.statuses()) {
@@ -26,7 +39,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       "model",
     );
   }
-  const app = createApp(registry, config, logger);
+  const app = createApp(registry, modelMetrics, config, logger);
   const server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);

@@ -1,3 +1,4 @@
+import type { Meter } from "@opentelemetry/api";
 import { loadConfig } from "../../ml-api/src/config.js";
 import { createLogger } from "../../ml-api/src/logger.js";
 import { type RunningServer, startServer } from "../../ml-api/src/server.js";
@@ -12,10 +13,10 @@ export interface TestApi extends RunningServer {
   get(path: string): Promise<JsonResponse>;
 }
 
-/** The real ML API with the repository's real models, on a free loopback port. */
-export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
+/** The real ML API with the repository's real models, on a free loopback port; metrics go to `meter`. */
+export async function startTestApi(env: Record<string, string> = {}, meter?: Meter): Promise<TestApi> {
   const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", ...env });
-  const running = await startServer(config, createLogger(config.LOG_LEVEL));
+  const running = await startServer(config, createLogger(config.LOG_LEVEL), meter);
   const url = `http://127.0.0.1:${running.port}`;
   const call = async (path: string, init: RequestInit) => {
     const res = await fetch(url + path, init);

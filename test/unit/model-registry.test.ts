@@ -14,7 +14,10 @@ let registry: ModelRegistry;
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), "models-"));
   await cp(BUNDLED_MODEL_REPOSITORY, root, { recursive: true });
-  registry = new ModelRegistry(new ModelRepository(root), { intraOpThreads: 1 });
+  registry = new ModelRegistry(new ModelRepository(root), {
+    session: { intraOpThreads: 1 },
+    drift: { size: 5000, minSamples: 1000 },
+  });
 });
 afterEach(async () => {
   await registry.close();

@@ -1,5 +1,6 @@
 import { type Request, Router } from "express";
-import type { ModelRegistry } from "../inference/model-registry.js";
+import { setHttpRoute } from "../telemetry/http-route.js";
+import { type InferenceDeps, type InferenceProtocol, inferenceHandler } from "./inference-handler.js";
 import { jsonBody } from "./json-body.js";
 import { parseV1Request } from "./v1-request.js";
 
@@ -8,8 +9,21 @@ export interface RouteLimits {
   maxBatchRows: number;
 }
 
+const V1_PREDICT: InferenceProtocol<{ rows: ReturnType<typeof parseV1Request> }> = {
+  parse: (body, model, maxRows) => ({ rows: parseV1Request(body, model, maxRows) }),
+  respond: (model, _parsed, result) => ({
+    predictions: result.predictions.map((p) => ({
+      label: p.label,
+      confidence: p.confidence,
+      probabilities: p.probabilities,
+      model_version: model.version,
+    })),
+  }),
+};
+
 /** KServe V1 data plane: model status and `:predict`, always on the latest loaded version. */
-export function kserveV1Routes(registry: ModelRegistry, limits: RouteLimits): Router {
+export function kserveV1Routes(deps: InferenceDeps, limits: RouteLimits): Router {
+  const { registry } = deps;
   const router = Router();
 
   router.get("/v1/models", async (_req, res) => {
@@ -25,20 +39,7 @@ export function kserveV1Routes(registry: ModelRegistry, limits: RouteLimits): Ro
   router.post(
     "/v1/models/:name\\:predict",
     jsonBody(limits.maxBodyBytes),
-    async (req: Request<{ name: string }>, res) => {
-      const result = await registry.withModel(req.params.name, undefined, async (model) => {
-        const rows = parseV1Request(req.body, model, limits.maxBatchRows);
-        return { version: model.version, inference: await model.infer(rows) };
-      });
-      res.json({
-        predictions: result.inference.predictions.map((p) => ({
-          label: p.label,
-          confidence: p.confidence,
-          probabilities: p.probabilities,
-          model_version: result.version,
-        })),
-      });
-    },
+    inferenceHandler(deps, V1_PREDICT),
   );
 
   return router;

@@ -1,10 +1,10 @@
-import { type Request, Router } from "express";
+import { type RequestHandler, Router } from "express";
 import type { LoadedModel } from "../inference/loaded-model.js";
-import type { ModelRegistry } from "../inference/model-registry.js";
 import { SERVER_NAME, SERVER_VERSION } from "../server-info.js";
+import { type InferenceDeps, type InferenceProtocol, inferenceHandler } from "./inference-handler.js";
 import { jsonBody } from "./json-body.js";
 import type { RouteLimits } from "./kserve-v1-routes.js";
-import { parseV2Request } from "./v2-request.js";
+import { parseV2Request, type V2Request } from "./v2-request.js";
 import {
   type MetadataTensor,
   OUTPUT_LABEL,
@@ -34,11 +34,35 @@ function signature(model: LoadedModel): { inputs: MetadataTensor[]; outputs: Met
   };
 }
 
+const V2_INFER: InferenceProtocol<V2Request> = {
+  parse: parseV2Request,
+  respond: (model, request, { predictions, probabilities }) => {
+    const rows = predictions.length;
+    const outputs: ResponseTensor[] = request.outputs.map((output) =>
+      output === OUTPUT_LABEL
+        ? { name: output, datatype: "BYTES", shape: [rows], data: predictions.map((p) => p.label) }
+        : {
+            name: output,
+            datatype: "FP32",
+            shape: [rows, model.profile.classes.length],
+            data: Array.from(probabilities),
+          },
+    );
+    return {
+      model_name: model.name,
+      model_version: model.version,
+      ...(request.id === undefined ? {} : { id: request.id }),
+      outputs,
+    };
+  },
+};
+
 /**
  * Open Inference Protocol V2 REST data plane. Every model route exists with and without
  * `/versions/:version`, registered as separate templates so the route label stays readable.
  */
-export function oipV2Routes(registry: ModelRegistry, limits: RouteLimits): Router {
+export function oipV2Routes(deps: InferenceDeps, limits: RouteLimits): Router {
+  const { registry } = deps;
   const router = Router();
   const both = (suffix: string) => [
     `/v2/models/:name${suffix}`,
@@ -49,13 +73,12 @@ export function oipV2Routes(registry: ModelRegistry, limits: RouteLimits): Route
     res.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: V2_EXTENSIONS });
   });
 
-  router.get(both("/ready"), (req: Request<ModelParams>, res) => {
+  const modelReady: RequestHandler<ModelParams> = (req, res) => {
     const { name, version } = req.params;
     const ready = registry.isReady(name, version);
     res.status(ready ? 200 : 503).json({ name, ready });
-  });
-
-  router.get(both(""), async (req: Request<ModelParams>, res) => {
+  };
+  const modelMetadata: RequestHandler<ModelParams> = async (req, res) => {
     const { name, version } = req.params;
     const body = await registry.withModel(name, version, async (model) => ({
       name,
@@ -64,36 +87,12 @@ export function oipV2Routes(registry: ModelRegistry, limits: RouteLimits): Route
       ...signature(model),
     }));
     res.json(body);
-  });
-
-  router.post(both("/infer"), jsonBody(limits.maxBodyBytes), async (req: Request<ModelParams>, res) => {
-    const { name, version } = req.params;
-    const body = await registry.withModel(name, version, async (model) => {
-      const request = parseV2Request(req.body, model, limits.maxBatchRows);
-      const { predictions, probabilities } = await model.infer(request.rows);
-      const rows = predictions.length;
-      const outputs: ResponseTensor[] = [];
-      for (const output of request.outputs) {
-        outputs.push(
-          output === OUTPUT_LABEL
-            ? { name: output, datatype: "BYTES", shape: [rows], data: predictions.map((p) => p.label) }
-            : {
-                name: output,
-                datatype: "FP32",
-                shape: [rows, model.profile.classes.length],
-                data: Array.from(probabilities),
-              },
-        );
-      }
-      return {
-        model_name: name,
-        model_version: model.version,
-        ...(request.id === undefined ? {} : { id: request.id }),
-        outputs,
-      };
-    });
-    res.json(body);
-  });
+  };
+  const infer = inferenceHandler(deps, V2_INFER);
+  // One registration per template: Express would report an array of paths as one comma-joined route label.
+  for (const path of both("/ready")) router.get(path, modelReady);
+  for (const path of both("")) router.get(path, modelMetadata);
+  for (const path of both("/infer")) router.post(path, jsonBody(limits.maxBodyBytes), infer);
 
   return router;
 }

@@ -1,8 +1,19 @@
+import { performance } from "node:perf_hooks";
 import { ApiError, ModelNotFoundError, ModelUnavailableError, quote } from "../errors.js";
+import type { ModelState } from "../telemetry/metric-catalogue.js";
+import type { ModelMetrics, VersionView } from "../telemetry/model-metrics.js";
 import { LoadedModel, type SessionOptions } from "./loaded-model.js";
 import { compareVersions, type ModelRepository } from "./model-repository.js";
+import { type DriftWindowOptions, TrafficMonitor } from "./traffic-monitor.js";
 
-export type ModelState = "loading" | "ready" | "unloaded" | "failed";
+export type { ModelState };
+
+export interface RegistryOptions {
+  session: SessionOptions;
+  drift: DriftWindowOptions;
+  /** Where load and unload events go; absent in tests that do not look at metrics. */
+  metrics?: ModelMetrics;
+}
 
 export interface VersionStatus {
   name: string;
@@ -15,6 +26,7 @@ export interface VersionStatus {
 /** A loaded model in use by one request; unloading waits for every lease to be released. */
 export interface Lease {
   readonly model: LoadedModel;
+  readonly traffic: TrafficMonitor;
   release(): void;
 }
 
@@ -29,6 +41,8 @@ interface Entry {
   reason: string;
   handle?: Handle;
   pending?: Promise<void>;
+  /** Outlives unload and reload, so the counts it reports only ever grow while the bytes stay the same. */
+  traffic?: { checksum: string; monitor: TrafficMonitor };
 }
 
 /**
@@ -40,7 +54,7 @@ export class ModelRegistry {
 
   constructor(
     private readonly repository: ModelRepository,
-    private readonly sessionOptions: SessionOptions,
+    private readonly options: RegistryOptions,
   ) {}
 
   /** Loads every version of every model in the repository; a version that fails is marked failed. */
@@ -63,6 +77,22 @@ export class ModelRegistry {
         out.push({ name, version, state: entry.state, reason: entry.reason });
     }
     return out;
+  }
+
+  /** Every known version, as the metrics read them at collection time. */
+  *views(): Iterable<VersionView> {
+    for (const [name, versions] of this.models) {
+      for (const [version, entry] of versions) {
+        const files = entry.handle?.model.files;
+        yield {
+          name,
+          version,
+          state: entry.state,
+          ...(files ? { checksum: files.checksum, trainedAt: files.card.trainedAt } : {}),
+          ...(entry.traffic ? { traffic: entry.traffic.monitor } : {}),
+        };
+      }
+    }
   }
 
   /** True when at least one model is known and every known version is loaded. */
@@ -98,13 +128,16 @@ export class ModelRegistry {
   async unload(name: string, version?: string): Promise<void> {
     const versions = this.models.get(name);
     if (!versions) throw new ModelNotFoundError(`model ${quote(name)} is not in the repository`);
-    for (const [, entry] of this.targets(name, versions, version)) {
+    for (const [v, entry] of this.targets(name, versions, version)) {
       await entry.pending;
       const handle = entry.handle;
       entry.handle = undefined;
       entry.state = "unloaded";
       entry.reason = `unloaded through the repository API; load it with POST /v2/repository/models/${name}/load`;
-      if (handle) this.retire(handle);
+      if (handle) {
+        this.retire(handle);
+        this.options.metrics?.recordUnload(name, v);
+      }
     }
   }
 
@@ -128,6 +161,7 @@ export class ModelRegistry {
     let released = false;
     return {
       model: handle.model,
+      traffic: (entry.traffic as { monitor: TrafficMonitor }).monitor,
       release: () => {
         if (released) return;
         released = true;
@@ -151,11 +185,11 @@ export class ModelRegistry {
   async withModel<T>(
     name: string,
     version: string | undefined,
-    use: (model: LoadedModel) => Promise<T>,
+    use: (model: LoadedModel, lease: Lease) => Promise<T>,
   ): Promise<T> {
     const lease = this.acquire(name, version);
     try {
-      return await use(lease.model);
+      return await use(lease.model, lease);
     } finally {
       lease.release();
     }
@@ -200,13 +234,17 @@ export class ModelRegistry {
     entry.state = "loading";
     entry.reason = "loading";
     entry.pending = (async () => {
+      const started = performance.now();
       try {
         const files = await this.repository.read(name, version);
-        entry.handle = {
-          model: await LoadedModel.create(name, version, files, this.sessionOptions),
-          leases: 0,
-          retired: false,
-        };
+        const model = await LoadedModel.create(name, version, files, this.options.session);
+        if (entry.traffic?.checksum !== files.checksum) {
+          entry.traffic = {
+            checksum: files.checksum,
+            monitor: new TrafficMonitor(files.profile, this.options.drift),
+          };
+        }
+        entry.handle = { model, leases: 0, retired: false };
         entry.state = "ready";
         entry.reason = "";
       } catch (error) {
@@ -214,6 +252,12 @@ export class ModelRegistry {
         entry.reason = error instanceof Error ? error.message : String(error);
       } finally {
         entry.pending = undefined;
+        this.options.metrics?.recordLoad(
+          name,
+          version,
+          (performance.now() - started) / 1000,
+          entry.state === "ready",
+        );
       }
     })();
     return entry.pending;

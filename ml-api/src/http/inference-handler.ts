@@ -1,0 +1,104 @@
+import { performance } from "node:perf_hooks";
+import type { Request, RequestHandler } from "express";
+import { ApiError, InvalidInputError, ModelUnavailableError } from "../errors.js";
+import type { Row } from "../inference/feature-encoder.js";
+import type { InferenceResult, LoadedModel } from "../inference/loaded-model.js";
+import type { Lease, ModelRegistry } from "../inference/model-registry.js";
+import { endInferenceSpan, startInferenceSpan } from "../telemetry/inference-span.js";
+import { NO_VERSION, type Outcome } from "../telemetry/metric-catalogue.js";
+import type { ModelMetrics } from "../telemetry/model-metrics.js";
+
+/** How one protocol turns a body into rows and a result into its response. */
+export interface InferenceProtocol<P extends { rows: Row[] }> {
+  parse(body: unknown, model: LoadedModel, maxRows: number): P;
+  respond(model: LoadedModel, parsed: P, result: InferenceResult): unknown;
+}
+
+export interface InferenceDeps {
+  registry: ModelRegistry;
+  metrics: ModelMetrics;
+  maxBatchRows: number;
+}
+
+type ModelParams = { name: string; version?: string };
+
+function outcomeOf(error: unknown): Outcome {
+  if (error instanceof InvalidInputError) return "invalid_input";
+  if (error instanceof ModelUnavailableError) return "unavailable";
+  return error instanceof ApiError && error.status < 500 ? "invalid_input" : "error";
+}
+
+/**
+ * The request path shared by both protocols: resolve the version, validate, infer, answer, and record
+ * exactly one inference observation per request whose model is known, whatever the outcome.
+ */
+export function inferenceHandler<P extends { rows: Row[] }>(
+  { registry, metrics, maxBatchRows }: InferenceDeps,
+  protocol: InferenceProtocol<P>,
+): RequestHandler<ModelParams> {
+  return async (req: Request<ModelParams>, res) => {
+    const started = performance.now();
+    const { name, version } = req.params;
+    const span = startInferenceSpan();
+    let lease: Lease;
+    try {
+      lease = registry.acquire(name, version);
+    } catch (error) {
+      if (error instanceof ModelUnavailableError) {
+        const label =
+          version !== undefined && registry.versionsOf(name).includes(version) ? version : NO_VERSION;
+        metrics.recordInference({
+          model: name,
+          version: label,
+          outcome: "unavailable",
+          seconds: elapsed(started),
+        });
+        endInferenceSpan(span, { model: name, version: label, outcome: "unavailable" });
+      } else {
+        endInferenceSpan(span, {});
+      }
+      throw error;
+    }
+    const { model, traffic } = lease;
+    metrics.trackActive(name, model.version, 1);
+    let rows: number | undefined;
+    let outcome: Outcome = "error";
+    try {
+      const parsed = protocol.parse(req.body, model, maxBatchRows);
+      const validation = elapsed(started);
+      rows = parsed.rows.length;
+      const result = await model.infer(parsed.rows);
+      traffic.observe(parsed.rows, result.predictions);
+      const body = protocol.respond(model, parsed, result);
+      outcome = "success";
+      metrics.recordInference({
+        model: name,
+        version: model.version,
+        outcome,
+        seconds: elapsed(started),
+        rows,
+        phases: { validation, ...result.timings },
+        predictions: result.predictions,
+      });
+      res.json(body);
+    } catch (error) {
+      outcome = outcomeOf(error);
+      if (error instanceof InvalidInputError) metrics.recordRejection(name, model.version, error.reason);
+      metrics.recordInference({ model: name, version: model.version, outcome, seconds: elapsed(started) });
+      throw error;
+    } finally {
+      lease.release();
+      metrics.trackActive(name, model.version, -1);
+      endInferenceSpan(span, {
+        model: name,
+        version: model.version,
+        outcome,
+        ...(rows === undefined ? {} : { rows }),
+      });
+    }
+  };
+}
+
+function elapsed(since: number): number {
+  return (performance.now() - since) / 1000;
+}

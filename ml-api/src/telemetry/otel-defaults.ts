@@ -1,0 +1,32 @@
+import { SERVER_NAME } from "../server-info.js";
+
+/**
+ * The standard OTEL_* variables the ML API sets when the environment does not, with why. Everything else
+ * keeps the OpenTelemetry SDK's own default (OTLP over HTTP/protobuf to http://localhost:4318, every trace
+ * sampled unless a parent says otherwise). The README's telemetry table is checked against this object.
+ */
+export const OTEL_DEFAULTS = {
+  OTEL_SERVICE_NAME: {
+    value: SERVER_NAME,
+    why: "Becomes the `job` label in Prometheus.",
+  },
+  OTEL_METRIC_EXPORT_INTERVAL: {
+    value: "5000",
+    why: "Milliseconds between metric exports; the SDK's 60 s would make dashboards a minute late.",
+  },
+  OTEL_LOGS_EXPORTER: {
+    value: "none",
+    why: "Logs go to stdout as JSON lines with trace ids; the collector pipeline carries traces and metrics.",
+  },
+  OTEL_NODE_ENABLED_INSTRUMENTATIONS: {
+    value: "http,express,pino,runtime-node,host-metrics",
+    why: "Only what tells something here; fs, dns and net add cost per request and no insight.",
+  },
+} as const;
+
+/** Sets each default that `env` leaves unset. */
+export function applyOtelDefaults(env: NodeJS.ProcessEnv): void {
+  for (const [name, { value }] of Object.entries(OTEL_DEFAULTS)) {
+    if (!env[name]) env[name] = value;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * `node --import ./ml-api/dist/telemetry/register.js ml-api/dist/main.js`: instruments the ML API before
+ * it loads. ES modules can only be patched through a loader hook registered before they are imported.
+ */
+import { register } from "node:module";
+
+register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
+
+const { startTelemetry } = await import("./sdk.js");
+const telemetry = startTelemetry(process.env);
+
+const { loadConfig } = await import("../config.js");
+const { createLogger } = await import("../logger.js");
+const { ExportFailureLog } = await import("./export-failure-log.js");
+let level: ReturnType<typeof loadConfig>["LOG_LEVEL"] = "info";
+try {
+  level = loadConfig(process.env).LOG_LEVEL;
+} catch {
+  // main.ts reports configuration errors; this only picks the log level.
+}
+telemetry.failures = new ExportFailureLog(
+  createLogger(level),
+  Number(process.env.OTEL_METRIC_EXPORT_INTERVAL),
+);
+const { onShutdown } = await import("../shutdown-hooks.js");
+onShutdown(() => telemetry.shutdown());

@@ -1,0 +1,70 @@
+import { randomUUID } from "node:crypto";
+import { DiagLogLevel, diag } from "@opentelemetry/api";
+import { getNodeAutoInstrumentations } from "@opentelemetry/auto-instrumentations-node";
+import { setGlobalErrorHandler } from "@opentelemetry/core";
+import { ExpressLayerType } from "@opentelemetry/instrumentation-express";
+import { envDetector, hostDetector, osDetector, resourceFromAttributes } from "@opentelemetry/resources";
+import { NodeSDK } from "@opentelemetry/sdk-node";
+import { ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import { SERVER_VERSION } from "../server-info.js";
+import type { ExportFailureLog } from "./export-failure-log.js";
+import { applyOtelDefaults } from "./otel-defaults.js";
+
+/** `service.instance.id` is incubating in semantic conventions, so the package exports it only there. */
+const ATTR_SERVICE_INSTANCE_ID = "service.instance.id";
+
+export interface Telemetry {
+  /** Receives export failures; set once the logger exists. */
+  failures: ExportFailureLog | undefined;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the OpenTelemetry Node SDK, configured by the standard OTEL_* variables. Called before the app is
+ * imported, so the instrumentations patch http, express and pino as they load.
+ */
+export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
+  applyOtelDefaults(env);
+  const telemetry: Telemetry = {
+    failures: undefined,
+    shutdown: async () => {
+      await sdk.shutdown();
+      telemetry.failures?.stop();
+    },
+  };
+  const report = (error: unknown) => telemetry.failures?.note(error);
+  setGlobalErrorHandler(report);
+  diag.setLogger(
+    {
+      error: (message) => report(message),
+      warn: (message) => report(message),
+      info: () => undefined,
+      debug: () => undefined,
+      verbose: () => undefined,
+    },
+    DiagLogLevel.WARN,
+  );
+  const sdk = new NodeSDK({
+    // Stable for the life of the process, and no pid or command line: nothing that makes new series per start
+    // beyond the instance id itself, which is what tells replicas apart.
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_VERSION]: SERVER_VERSION,
+      [ATTR_SERVICE_INSTANCE_ID]: randomUUID(),
+    }),
+    resourceDetectors: [envDetector, hostDetector, osDetector],
+    instrumentations: getNodeAutoInstrumentations({
+      // Route templates still reach the HTTP metrics; a span per Express layer would cost more than it tells.
+      "@opentelemetry/instrumentation-express": {
+        ignoreLayersType: [
+          ExpressLayerType.MIDDLEWARE,
+          ExpressLayerType.ROUTER,
+          ExpressLayerType.REQUEST_HANDLER,
+        ],
+      },
+      "@opentelemetry/instrumentation-pino": { disableLogSending: true },
+      "@opentelemetry/instrumentation-host-metrics": { metricGroups: ["process.cpu", "process.memory"] },
+    }),
+  });
+  sdk.start();
+  return telemetry;
+}
