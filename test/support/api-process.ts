@@ -27,8 +27,12 @@ export async function poll<T>(what: string, check: () => T | undefined, timeoutM
  * Starts a TypeScript server script as its own process on a port the OS picks (PORT=0); the port is read
  * from its JSON "listening" log line, so there is no race for a free port.
  */
-export async function spawnListening(script: string, env: Record<string, string> = {}): Promise<ApiProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+export async function spawnListening(
+  script: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<ApiProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", ...nodeArgs, script], {
     cwd: REPO_ROOT,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -67,4 +71,9 @@ export async function spawnListening(script: string, env: Record<string, string>
 /** The ML API from its TypeScript sources, as a process of its own. */
 export function spawnApi(env: Record<string, string> = {}): Promise<ApiProcess> {
   return spawnListening("ml-api/src/main.ts", env);
+}
+
+/** The ML API started the way production starts it: the OpenTelemetry SDK loaded first. */
+export function spawnInstrumentedApi(env: Record<string, string> = {}): Promise<ApiProcess> {
+  return spawnListening("ml-api/src/main.ts", env, ["--import", "./ml-api/src/telemetry/register.ts"]);
 }

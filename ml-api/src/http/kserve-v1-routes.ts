@@ -38,6 +38,10 @@ export function kserveV1Routes(deps: InferenceDeps, limits: RouteLimits): Router
 
   router.post(
     "/v1/models/:name\\:predict",
+    (_req, _res, next) => {
+      setHttpRoute("/v1/models/:name:predict");
+      next();
+    },
     jsonBody(limits.maxBodyBytes),
     inferenceHandler(deps, V1_PREDICT),
   );

@@ -1,0 +1,190 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type ApiProcess, poll, spawnInstrumentedApi } from "../support/api-process.js";
+import { freePort } from "../support/free-port.js";
+import { ADELIE_V1, v2Body, withoutSex } from "../support/penguins.js";
+import { type Sample, scrape } from "../support/prometheus-text.js";
+
+/**
+ * The API as production runs it, SDK loaded first, with the OTLP exporters pointed at a port nothing
+ * listens on (the collector is down) and the optional local /metrics endpoint on, to read what it emits.
+ */
+let api: ApiProcess;
+let metricsUrl: string;
+let base: string;
+const EXPORT_INTERVAL_MS = 1000;
+
+beforeAll(async () => {
+  const [promPort, deadPort] = [await freePort(), await freePort()];
+  api = await spawnInstrumentedApi({
+    LOG_LEVEL: "info",
+    OTEL_METRICS_EXPORTER: "otlp,prometheus",
+    OTEL_EXPORTER_PROMETHEUS_HOST: "127.0.0.1",
+    OTEL_EXPORTER_PROMETHEUS_PORT: String(promPort),
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${deadPort}`,
+    OTEL_METRIC_EXPORT_INTERVAL: String(EXPORT_INTERVAL_MS),
+  });
+  base = `http://127.0.0.1:${api.port}`;
+  metricsUrl = `http://127.0.0.1:${promPort}/metrics`;
+});
+afterAll(async () => {
+  api.child.kill("SIGTERM");
+  await api.exited;
+});
+
+async function send(method: string, path: string, body?: unknown): Promise<number> {
+  const res = await fetch(base + path, {
+    method,
+    headers: { "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+const HTTP_COUNT = "http_server_request_duration_count";
+const httpSeries = (samples: Sample[]) => samples.filter((s) => s.name === HTTP_COUNT);
+const modelSeries = (samples: Sample[]) => samples.filter((s) => s.name.startsWith("inferwatch_"));
+
+/** Every route once, with the template and status the HTTP metric must carry. */
+const ROUTES: [string, string, unknown, string | undefined, number][] = [
+  ["GET", "/healthz", undefined, "/healthz", 200],
+  ["GET", "/readyz", undefined, "/readyz", 200],
+  ["GET", "/v2/health/live", undefined, "/v2/health/live", 200],
+  ["GET", "/v2/health/ready", undefined, "/v2/health/ready", 200],
+  ["GET", "/v2", undefined, "/v2", 200],
+  ["GET", "/v1/models", undefined, "/v1/models", 200],
+  ["GET", "/v1/models/penguins", undefined, "/v1/models/:name", 200],
+  ["GET", "/v1/models/zebra", undefined, "/v1/models/:name", 404],
+  [
+    "POST",
+    "/v1/models/penguins:predict",
+    { instances: [withoutSex(ADELIE_V1)] },
+    "/v1/models/:name:predict",
+    200,
+  ],
+  ["POST", "/v1/models/zebra:predict", { instances: [] }, "/v1/models/:name:predict", 404],
+  ["GET", "/v2/models/penguins", undefined, "/v2/models/:name", 200],
+  ["GET", "/v2/models/penguins/versions/1", undefined, "/v2/models/:name/versions/:version", 200],
+  ["GET", "/v2/models/penguins/ready", undefined, "/v2/models/:name/ready", 200],
+  ["GET", "/v2/models/penguins/versions/7/ready", undefined, "/v2/models/:name/versions/:version/ready", 404],
+  ["POST", "/v2/models/penguins/infer", v2Body([withoutSex(ADELIE_V1)]), "/v2/models/:name/infer", 200],
+  [
+    "POST",
+    "/v2/models/penguins/versions/1/infer",
+    v2Body([ADELIE_V1]),
+    "/v2/models/:name/versions/:version/infer",
+    200,
+  ],
+  [
+    "POST",
+    "/v2/models/penguins/versions/1/infer",
+    { inputs: [] },
+    "/v2/models/:name/versions/:version/infer",
+    400,
+  ],
+  ["POST", "/v2/repository/index", {}, "/v2/repository/index", 200],
+  ["POST", "/v2/repository/models/penguins/load", {}, "/v2/repository/models/:name/load", 200],
+  ["POST", "/v2/repository/models/zebra/unload", {}, "/v2/repository/models/:name/unload", 404],
+  ["GET", "/no/such/route", undefined, undefined, 404],
+  ["DELETE", "/v2/models/penguins", undefined, undefined, 404],
+];
+
+describe("the instrumented ML API process", () => {
+  it("labels every request with its route template, 404s included, and counts each exactly once", async () => {
+    const before = httpSeries(await scrape(metricsUrl));
+    const times = 3;
+    for (let i = 0; i < times; i++) {
+      for (const [method, path, body, , status] of ROUTES)
+        expect(await send(method, path, body), path).toBe(status);
+    }
+    const after = httpSeries(await scrape(metricsUrl));
+    const count = (samples: Sample[], method: string, route: string | undefined, status: number) =>
+      samples
+        .filter(
+          (s) =>
+            s.labels.http_request_method === method &&
+            s.labels.http_route === route &&
+            s.labels.http_response_status_code === String(status),
+        )
+        .reduce((sum, s) => sum + s.value, 0);
+    const expected = new Map<string, number>();
+    for (const [method, , , route, status] of ROUTES) {
+      const key = JSON.stringify([method, route, status]);
+      expected.set(key, (expected.get(key) ?? 0) + times);
+    }
+    for (const [key, n] of expected) {
+      const [method, route, status] = JSON.parse(key) as [string, string | undefined, number];
+      expect(
+        count(after, method, route ?? undefined, status) - count(before, method, route ?? undefined, status),
+        key,
+      ).toBe(n);
+    }
+    const routes = new Set(after.map((s) => s.labels.http_route).filter((r) => r !== undefined));
+    expect([...routes].sort()).toEqual(
+      [...new Set(ROUTES.map((r) => r[3]).filter((r) => r !== undefined))].sort(),
+    );
+  });
+
+  it("keeps the number of series fixed under random paths, model names, versions and feature names", async () => {
+    const random = () => Math.random().toString(36).slice(2, 10);
+    const junk = () => [
+      send("GET", `/${random()}/${random()}`),
+      send("POST", `/v1/models/${random()}:predict`, { instances: [withoutSex(ADELIE_V1)] }),
+      send("POST", `/v2/models/${random()}/versions/${random()}/infer`, v2Body([ADELIE_V1])),
+      send("POST", `/v2/models/penguins/versions/${random()}/infer`, v2Body([ADELIE_V1])),
+      send("POST", "/v1/models/penguins:predict", {
+        instances: [{ ...withoutSex(ADELIE_V1), [random()]: 1 }],
+      }),
+      send("POST", "/v2/models/penguins/infer", {
+        inputs: [{ name: random(), shape: [1], datatype: "FP32", data: [1] }],
+      }),
+      send("GET", `/v2/models/${random()}/ready`),
+    ];
+    await Promise.all(junk());
+    const before = await scrape(metricsUrl);
+    for (let round = 0; round < 300; round++) await Promise.all(junk());
+    const after = await scrape(metricsUrl);
+    const keys = (samples: Sample[]) => samples.map((s) => `${s.name}${JSON.stringify(s.labels)}`).sort();
+    expect(keys(httpSeries(after))).toEqual(keys(httpSeries(before)));
+    expect(keys(modelSeries(after))).toEqual(keys(modelSeries(before)));
+  });
+
+  it("serves unchanged while the collector is unreachable, logging one warning per interval, memory bounded", async () => {
+    const rss = () =>
+      Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${api.child.pid}/status`, "utf8"))?.[1]) * 1024;
+    const warnings = () =>
+      api.logs.filter((l) => String(l.msg).startsWith("telemetry export failing")).length;
+    await poll("the first export-failure warning", () => (warnings() > 0 ? true : undefined));
+    const rssBefore = rss();
+    const warningsBefore = warnings();
+    const started = Date.now();
+    let ok = 0;
+    for (let i = 0; i < 200; i++) {
+      const batch = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          send("POST", "/v1/models/penguins:predict", { instances: [withoutSex(ADELIE_V1)] }),
+        ),
+      );
+      ok += batch.filter((s) => s === 200).length;
+    }
+    await poll("one more export interval", () =>
+      Date.now() - started > 2 * EXPORT_INTERVAL_MS ? true : undefined,
+    );
+    const seconds = (Date.now() - started) / 1000;
+    expect(ok).toBe(2000);
+    const logged = warnings() - warningsBefore;
+    expect(logged).toBeGreaterThanOrEqual(1);
+    expect(logged).toBeLessThanOrEqual(Math.ceil(seconds / (EXPORT_INTERVAL_MS / 1000)) + 1);
+    expect(rss() - rssBefore).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it("puts trace and span ids on the log lines written inside a request", async () => {
+    await send("POST", "/v2/repository/models/penguins/unload", {});
+    expect(await send("POST", "/v2/models/penguins/infer", v2Body([withoutSex(ADELIE_V1)]))).toBe(503);
+    await send("POST", "/v2/repository/models/penguins/load", {});
+    const line = await poll("the 503 warning", () => api.logs.find((l) => l.msg === "request failed"));
+    expect(line.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(line.span_id).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
