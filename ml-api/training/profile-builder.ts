@@ -41,7 +41,10 @@ function profileNumeric(rows: readonly Row[], name: string): NumericFeatureProfi
   const sorted = present.sort((a, b) => a - b);
   const decileEdges = DECILES.map((p) => quantile(sorted, p));
   const binCounts = new Array<number>(decileEdges.length + 1).fill(0);
-  for (const value of sorted) binCounts[binIndex(value, decileEdges)]++;
+  for (const value of sorted) {
+    const bin = binIndex(value, decileEdges);
+    binCounts[bin] = (binCounts[bin] ?? 0) + 1;
+  }
   return {
     name,
     type: "numeric",
