@@ -1,0 +1,78 @@
+/**
+ * `npm run stack`: installs what is missing (stack/install.sh), builds the API, starts the collector, Jaeger,
+ * Prometheus and the instrumented ML API on this machine, prints where they are, and stops them all on
+ * Ctrl-C (SIGINT) or SIGTERM. Ports: stack/ports.ts, each moved by its INFERWATCH_*_PORT variable.
+ */
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { urls } from "./components.js";
+import { REPO_ROOT, stackDir } from "./layout.js";
+import { PortError, portsFromEnv } from "./ports.js";
+import { type RunningStack, startStack } from "./stack.js";
+
+const say = (line: string) => process.stdout.write(`[stack] ${line}\n`);
+
+function run(command: string, args: string[]): void {
+  say(`$ ${command} ${args.join(" ")}`);
+  const result = spawnSync(command, args, { cwd: REPO_ROOT, stdio: "inherit" });
+  if (result.status !== 0) {
+    say(`${command} ${args.join(" ")} failed (${result.error?.message ?? `exit ${result.status}`})`);
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  let ports: ReturnType<typeof portsFromEnv>;
+  try {
+    ports = portsFromEnv(process.env);
+  } catch (error) {
+    if (!(error instanceof PortError)) throw error;
+    say(`error: ${error.message}`);
+    process.exit(2);
+  }
+  run("bash", ["stack/install.sh"]);
+  run("npm", ["run", "--silent", "build"]);
+
+  const runDir = join(stackDir(), "run");
+  say(`starting; logs in ${join(runDir, "logs")}`);
+  let stack: RunningStack;
+  try {
+    stack = await startStack(
+      {
+        ports,
+        runDir,
+        api: "dist",
+        tuning: {},
+        retention: process.env.INFERWATCH_PROMETHEUS_RETENTION || "7d",
+        apiEnv: {},
+      },
+      { log: say },
+    );
+  } catch (error) {
+    say(`could not start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+
+  say(`ready in ${(stack.startMs / 1000).toFixed(1)} s`);
+  const width = Math.max(...Object.keys(urls(ports)).map((k) => k.length));
+  for (const [what, url] of Object.entries(urls(ports))) say(`  ${what.padEnd(width)}  ${url}`);
+  say("Ctrl-C stops everything");
+
+  let stopping = false;
+  const shutdown = async (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${why}: stopping`);
+    await stack.stop();
+    say("stopped");
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT", 0));
+  process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+  stack.crashed.catch((error: Error) => {
+    say(error.message);
+    void shutdown("a component stopped", 1);
+  });
+}
+
+await main();

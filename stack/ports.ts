@@ -1,0 +1,118 @@
+import { createServer } from "node:net";
+import { CONFIG_SCHEMA } from "../ml-api/src/config.js";
+
+/**
+ * Every port of the native stack: the one place they are written. The collector and Jaeger configs repeat
+ * these numbers as the defaults of their `${env:...:-default}` addresses (a test checks they agree), and the
+ * committed Prometheus config is what rendering it with these defaults gives (a test checks that too).
+ */
+
+/** Every component listens on loopback only: the native stack is for this machine. */
+export const HOST = "127.0.0.1";
+
+interface PortSpec {
+  default: number;
+  /** Environment variable of `npm run stack` that moves this port. */
+  env: string;
+  what: string;
+}
+
+export const PORT_SPECS = {
+  api: {
+    default: CONFIG_SCHEMA.properties.PORT.default,
+    env: "INFERWATCH_API_PORT",
+    what: "ML API (HTTP)",
+  },
+  otlpGrpc: { default: 4317, env: "INFERWATCH_OTLP_GRPC_PORT", what: "collector OTLP gRPC in" },
+  otlpHttp: { default: 4318, env: "INFERWATCH_OTLP_HTTP_PORT", what: "collector OTLP HTTP in" },
+  collectorExporter: {
+    default: 8889,
+    env: "INFERWATCH_COLLECTOR_EXPORTER_PORT",
+    what: "collector Prometheus exporter (application metrics)",
+  },
+  collectorTelemetry: {
+    default: 8888,
+    env: "INFERWATCH_COLLECTOR_TELEMETRY_PORT",
+    what: "collector's own metrics",
+  },
+  collectorHealth: {
+    default: 13133,
+    env: "INFERWATCH_COLLECTOR_HEALTH_PORT",
+    what: "collector health check",
+  },
+  jaegerOtlpGrpc: { default: 14317, env: "INFERWATCH_JAEGER_OTLP_GRPC_PORT", what: "Jaeger OTLP gRPC in" },
+  jaegerOtlpHttp: { default: 14318, env: "INFERWATCH_JAEGER_OTLP_HTTP_PORT", what: "Jaeger OTLP HTTP in" },
+  jaegerQueryHttp: { default: 16686, env: "INFERWATCH_JAEGER_PORT", what: "Jaeger query HTTP API" },
+  jaegerQueryGrpc: { default: 16685, env: "INFERWATCH_JAEGER_GRPC_PORT", what: "Jaeger query gRPC API" },
+  jaegerHealth: { default: 14133, env: "INFERWATCH_JAEGER_HEALTH_PORT", what: "Jaeger health check" },
+  jaegerTelemetry: { default: 14269, env: "INFERWATCH_JAEGER_TELEMETRY_PORT", what: "Jaeger's own metrics" },
+  prometheus: { default: 9090, env: "INFERWATCH_PROMETHEUS_PORT", what: "Prometheus" },
+  alertmanager: { default: 9093, env: "INFERWATCH_ALERTMANAGER_PORT", what: "Alertmanager" },
+} as const satisfies Record<string, PortSpec>;
+
+export type PortName = keyof typeof PORT_SPECS;
+export type Ports = Record<PortName, number>;
+
+const NAMES = Object.keys(PORT_SPECS) as PortName[];
+
+export const DEFAULT_PORTS: Ports = Object.fromEntries(
+  NAMES.map((name) => [name, PORT_SPECS[name].default]),
+) as Ports;
+
+export class PortError extends Error {}
+
+/** The default ports, each moved by its environment variable when that is set; duplicates are refused. */
+export function portsFromEnv(env: NodeJS.ProcessEnv): Ports {
+  const ports = { ...DEFAULT_PORTS };
+  const problems: string[] = [];
+  for (const name of NAMES) {
+    const raw = env[PORT_SPECS[name].env];
+    if (raw === undefined || raw === "") continue;
+    const port = Number(raw);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      problems.push(`${PORT_SPECS[name].env}=${raw} is not a port`);
+    } else {
+      ports[name] = port;
+    }
+  }
+  const seen = new Map<number, PortName>();
+  for (const name of NAMES) {
+    const other = seen.get(ports[name]);
+    if (other) problems.push(`${name} and ${other} both use port ${ports[name]}`);
+    seen.set(ports[name], name);
+  }
+  if (problems.length > 0) throw new PortError(problems.join("; "));
+  return ports;
+}
+
+/**
+ * Distinct ports that were free a moment ago, from the OS: every listener is held open until all are
+ * allocated, so no two coincide. Another process may still take one before the stack binds it; the stack
+ * then fails to start with that component's log, rather than talking to a stranger.
+ */
+export async function freePorts(): Promise<Ports> {
+  const servers = await Promise.all(
+    NAMES.map(
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once("error", reject);
+          server.listen(0, HOST, () => resolve(server));
+        }),
+    ),
+  );
+  const ports = Object.fromEntries(
+    NAMES.map((name, i) => {
+      const address = servers[i]?.address();
+      if (!address || typeof address === "string") throw new Error("a TCP listener has no port");
+      return [name, address.port];
+    }),
+  ) as Ports;
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+/** `127.0.0.1:<port>`: how the configs spell a listen or target address. */
+export function address(port: number): string {
+  return `${HOST}:${port}`;
+}

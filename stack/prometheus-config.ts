@@ -1,0 +1,88 @@
+import { isAbsolute, join } from "node:path";
+import { isMap, isScalar, isSeq, parseDocument, type YAMLSeq } from "yaml";
+import { address, type PortName, type Ports } from "./ports.js";
+
+/**
+ * Prometheus expands no environment variables in its config, so a stack on other ports renders its own copy
+ * of prometheus/prometheus.yml: the same document (comments included) with each job's target set from the
+ * ports. Rendering with the default ports gives the committed file byte for byte; a test checks it.
+ */
+
+/** The port each scrape job targets. A job not named here is an error, so a new job cannot be forgotten. */
+export const JOB_PORTS: Record<string, PortName> = {
+  "otel-collector": "collectorExporter",
+  "otel-collector-internal": "collectorTelemetry",
+  prometheus: "prometheus",
+  alertmanager: "alertmanager",
+};
+
+export interface RenderOptions {
+  ports: Ports;
+  /**
+   * Folder that relative `rule_files` globs are resolved against (the committed file's folder), for a copy
+   * that lives elsewhere. Unset: globs are left as written.
+   */
+  rulesRelativeTo?: string;
+  /** Scrape and rule evaluation interval (and scrape timeout), e.g. "1s" for tests; unset: as committed. */
+  scrapeInterval?: string;
+}
+
+export class PrometheusConfigError extends Error {}
+
+/** The same string formatting the committed file uses, so an unchanged document renders identically. */
+const STRINGIFY = { lineWidth: 0, flowCollectionPadding: false } as const;
+
+export function renderPrometheusConfig(source: string, options: RenderOptions): string {
+  const doc = parseDocument(source);
+  if (doc.errors.length > 0) throw new PrometheusConfigError(doc.errors.map((e) => e.message).join("; "));
+
+  const setTargets = (seq: unknown, port: number, where: string) => {
+    if (!isSeq(seq)) throw new PrometheusConfigError(`${where}: no targets list`);
+    (seq as YAMLSeq).items = [doc.createNode(address(port))];
+  };
+
+  const jobs = doc.get("scrape_configs");
+  if (!isSeq(jobs)) throw new PrometheusConfigError("no scrape_configs");
+  for (const job of jobs.items) {
+    if (!isMap(job)) throw new PrometheusConfigError("a scrape config is not a map");
+    const name = String(job.get("job_name"));
+    const portName = JOB_PORTS[name];
+    if (!portName)
+      throw new PrometheusConfigError(`job ${name}: no port known for it (stack/prometheus-config.ts)`);
+    const statics = job.get("static_configs");
+    if (!isSeq(statics)) throw new PrometheusConfigError(`job ${name}: no static_configs`);
+    for (const group of statics.items) {
+      if (isMap(group)) setTargets(group.get("targets"), options.ports[portName], `job ${name}`);
+    }
+  }
+
+  const alertmanagers = doc.getIn(["alerting", "alertmanagers"]);
+  if (isSeq(alertmanagers)) {
+    for (const am of alertmanagers.items) {
+      if (!isMap(am)) continue;
+      const statics = am.get("static_configs");
+      if (!isSeq(statics)) continue;
+      for (const group of statics.items) {
+        if (isMap(group)) setTargets(group.get("targets"), options.ports.alertmanager, "alertmanagers");
+      }
+    }
+  }
+
+  const rules = doc.get("rule_files");
+  if (options.rulesRelativeTo !== undefined && isSeq(rules)) {
+    const base = options.rulesRelativeTo;
+    rules.items = rules.items.map((item) => {
+      if (!isScalar(item)) throw new PrometheusConfigError("rule_files: an entry is not a string");
+      const glob = String(item.value);
+      return doc.createNode(isAbsolute(glob) ? glob : join(base, glob));
+    });
+  }
+
+  if (options.scrapeInterval !== undefined) {
+    for (const key of ["scrape_interval", "scrape_timeout", "evaluation_interval"]) {
+      doc.setIn(["global", key], options.scrapeInterval);
+    }
+  }
+
+  return doc.toString(STRINGIFY);
+}

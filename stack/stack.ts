@@ -1,0 +1,96 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import {
+  api,
+  type Component,
+  collector,
+  jaeger,
+  PROMETHEUS_CONFIG_NAME,
+  prometheus,
+  type StackSettings,
+} from "./components.js";
+import { CONFIGS, REPO_ROOT } from "./layout.js";
+import { renderPrometheusConfig } from "./prometheus-config.js";
+import { waitUntilReady } from "./readiness.js";
+import { describeExit, Supervised } from "./supervisor.js";
+
+/**
+ * Starts the native stack and stops it: Jaeger, the collector and Prometheus together, then the ML API once
+ * the collector takes its telemetry. `npm run stack` and the end-to-end tests both start it through here.
+ */
+
+export interface RunningStack {
+  settings: StackSettings;
+  /** Milliseconds from the call to every component ready. */
+  startMs: number;
+  processes: Supervised[];
+  /** Rejects when a component exits without being asked to. */
+  crashed: Promise<never>;
+  /** Stops the API first (it drains and flushes its telemetry), then the collector, then the rest. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** How long each component may take to become ready. */
+  readyTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export async function startStack(settings: StackSettings, options: StartOptions = {}): Promise<RunningStack> {
+  const started = Date.now();
+  const log = options.log ?? (() => {});
+  const timeoutMs = options.readyTimeoutMs ?? 60_000;
+  const logs = join(settings.runDir, "logs");
+  mkdirSync(logs, { recursive: true });
+  writeFileSync(
+    join(settings.runDir, PROMETHEUS_CONFIG_NAME),
+    renderPrometheusConfig(readFileSync(CONFIGS.prometheus, "utf8"), {
+      ports: settings.ports,
+      rulesRelativeTo: dirname(CONFIGS.prometheus),
+      ...(settings.tuning.scrapeInterval ? { scrapeInterval: settings.tuning.scrapeInterval } : {}),
+    }),
+  );
+
+  const processes: Supervised[] = [];
+  const launch = async (component: Component) => {
+    const process = Supervised.launch({
+      name: component.name,
+      command: component.command,
+      args: component.args,
+      env: { ...globalThis.process.env, ...component.env } as Record<string, string>,
+      cwd: REPO_ROOT,
+      logFile: join(logs, `${component.name}.log`),
+    });
+    processes.push(process);
+    const ms = await waitUntilReady(component.readyUrl, process, { timeoutMs });
+    log(`${component.name} ready in ${ms} ms`);
+  };
+
+  const stop = async () => {
+    const byName = (name: string) => processes.filter((p) => p.name === name);
+    for (const name of ["ml-api", "otelcol"]) await Promise.all(byName(name).map((p) => p.stop()));
+    await Promise.all(processes.map((p) => p.stop()));
+  };
+
+  try {
+    await Promise.all([launch(jaeger(settings)), launch(collector(settings)), launch(prometheus(settings))]);
+    await launch(api(settings));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const crashed = new Promise<never>((_resolve, reject) => {
+    for (const p of processes) {
+      void p.exited.then((exit) => {
+        if (p.crashed) {
+          reject(new Error(`${p.name} ${describeExit(exit)} (log: ${p.spec.logFile}):\n${p.tail()}`));
+        }
+      });
+    }
+  });
+  // Callers that never watch for crashes must not get an unhandled rejection.
+  crashed.catch(() => {});
+
+  return { settings, startMs: Date.now() - started, processes, crashed, stop };
+}
