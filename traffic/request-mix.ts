@@ -1,0 +1,245 @@
+import type { ModelProfile } from "../ml-api/src/inference/profile.js";
+import type { Outcome } from "../ml-api/src/telemetry/metric-catalogue.js";
+import { pick, type Random, weighted } from "./random.js";
+import { type Instance, RowSampler, type SamplerOptions } from "./row-sampler.js";
+
+/**
+ * What a client population sends an inference API: mostly valid requests over both protocols, single rows
+ * and batches, some invalid bodies, a few requests for models or versions that do not exist. Every planned
+ * request carries the route template the API labels it with and what the API must answer, so a test that
+ * sends a plan knows exactly what Prometheus must count.
+ */
+
+/** Route templates as the ML API labels them (`http_route`). */
+export const ROUTES = {
+  v1Predict: "/v1/models/:name:predict",
+  v2Infer: "/v2/models/:name/infer",
+  v2InferVersion: "/v2/models/:name/versions/:version/infer",
+} as const;
+
+export type Kind =
+  | "v1_named"
+  | "v1_array"
+  | "v2_latest"
+  | "v2_version"
+  | "invalid_v1"
+  | "invalid_v2"
+  | "malformed_json"
+  | "unknown_model"
+  | "unknown_version";
+
+/** Shares of each kind in the mix (per 100). */
+export const MIX: readonly (readonly [Kind, number])[] = [
+  ["v1_named", 33],
+  ["v1_array", 10],
+  ["v2_latest", 20],
+  ["v2_version", 22],
+  ["invalid_v1", 5],
+  ["invalid_v2", 5],
+  ["malformed_json", 1],
+  ["unknown_model", 2],
+  ["unknown_version", 2],
+];
+
+/** Rows per valid request: mostly single rows, some batches up to 128. */
+export const BATCH_SIZES: readonly (readonly [number, number])[] = [
+  [1, 50],
+  [2, 10],
+  [4, 10],
+  [8, 10],
+  [16, 8],
+  [32, 6],
+  [64, 4],
+  [128, 2],
+];
+
+/** The model-level series a request adds one to, when the API knows the model and version. */
+export interface InferenceCount {
+  model: string;
+  version: string;
+  outcome: Outcome;
+}
+
+export interface PlannedRequest {
+  kind: Kind;
+  method: "POST";
+  path: string;
+  route: string;
+  body: string;
+  /** Rows in the body (0 for a body that is not a batch). */
+  rows: number;
+  expected: { status: number; inference?: InferenceCount };
+}
+
+/** A served model: its versions' profiles, and the version requests without one go to. */
+export interface ModelTarget {
+  name: string;
+  profiles: ReadonlyMap<string, ModelProfile>;
+  latest: string;
+}
+
+export interface MixOptions extends SamplerOptions {
+  mix?: readonly (readonly [Kind, number])[];
+  batchSizes?: readonly (readonly [number, number])[];
+}
+
+/**
+ * The OIP V2 request for rows: one tensor per field of the rows, FP32 for the profile's numeric features,
+ * BYTES for the rest (so a field the model does not know still becomes a tensor).
+ */
+export function v2Body(profile: ModelProfile, instances: Instance[]): { inputs: unknown[] } {
+  const numeric = new Set(profile.features.filter((f) => f.type === "numeric").map((f) => f.name));
+  return {
+    inputs: Object.keys(instances[0] ?? {}).map((name) => ({
+      name,
+      shape: [instances.length],
+      datatype: numeric.has(name) ? "FP32" : "BYTES",
+      data: instances.map((i) => i[name] ?? null),
+    })),
+  };
+}
+
+export class RequestMix {
+  private readonly samplers = new Map<string, RowSampler>();
+
+  constructor(
+    readonly target: ModelTarget,
+    private readonly random: Random,
+    private readonly options: MixOptions,
+  ) {
+    for (const [version, profile] of target.profiles) {
+      this.samplers.set(version, new RowSampler(profile, random, options));
+    }
+  }
+
+  /** The next request of the mix. */
+  next(): PlannedRequest {
+    return this.of(weighted(this.random, this.options.mix ?? MIX));
+  }
+
+  /** A request of the given kind. */
+  of(kind: Kind): PlannedRequest {
+    const { name, latest } = this.target;
+    const size = () => weighted(this.random, this.options.batchSizes ?? BATCH_SIZES);
+    const ok = (version: string): PlannedRequest["expected"] => ({
+      status: 200,
+      inference: { model: name, version, outcome: "success" },
+    });
+    const invalid = (version: string): PlannedRequest["expected"] => ({
+      status: 400,
+      inference: { model: name, version, outcome: "invalid_input" },
+    });
+    switch (kind) {
+      case "v1_named": {
+        const rows = this.sampler(latest).rows(size());
+        return this.request(
+          kind,
+          `/v1/models/${name}:predict`,
+          ROUTES.v1Predict,
+          { instances: rows },
+          ok(latest),
+        );
+      }
+      case "v1_array": {
+        const sampler = this.sampler(latest);
+        const rows = sampler.rows(size()).map((r) => sampler.features.map((f) => r[f] ?? null));
+        return this.request(
+          kind,
+          `/v1/models/${name}:predict`,
+          ROUTES.v1Predict,
+          { instances: rows },
+          ok(latest),
+        );
+      }
+      case "v2_latest": {
+        const rows = this.sampler(latest).rows(size());
+        const body = v2Body(this.profile(latest), rows);
+        return this.request(kind, `/v2/models/${name}/infer`, ROUTES.v2Infer, body, ok(latest));
+      }
+      case "v2_version": {
+        const version = pick(this.random, [...this.target.profiles.keys()]);
+        const body = v2Body(this.profile(version), this.sampler(version).rows(size()));
+        return this.request(
+          kind,
+          `/v2/models/${name}/versions/${version}/infer`,
+          ROUTES.v2InferVersion,
+          body,
+          ok(version),
+        );
+      }
+      case "invalid_v1": {
+        const rows = this.sampler(latest).rows(1 + Math.floor(this.random() * 3));
+        const broken = this.breakRows(rows);
+        return this.request(
+          kind,
+          `/v1/models/${name}:predict`,
+          ROUTES.v1Predict,
+          { instances: broken },
+          invalid(latest),
+        );
+      }
+      case "invalid_v2": {
+        const rows = this.sampler(latest).rows(1 + Math.floor(this.random() * 3));
+        const body = v2Body(this.profile(latest), this.breakRows(rows));
+        return this.request(kind, `/v2/models/${name}/infer`, ROUTES.v2Infer, body, invalid(latest));
+      }
+      case "malformed_json":
+        // Rejected by the JSON body parser before any model is looked up: an HTTP 400, no model series.
+        return {
+          ...this.request(kind, `/v1/models/${name}:predict`, ROUTES.v1Predict, {}, { status: 400 }),
+          body: '{"instances": [',
+        };
+      case "unknown_model": {
+        const body = v2Body(this.profile(latest), this.sampler(latest).rows(1));
+        return this.request(kind, "/v2/models/no-such-model/infer", ROUTES.v2Infer, body, { status: 404 });
+      }
+      case "unknown_version": {
+        const body = v2Body(this.profile(latest), this.sampler(latest).rows(1));
+        return this.request(kind, `/v2/models/${name}/versions/999/infer`, ROUTES.v2InferVersion, body, {
+          status: 404,
+        });
+      }
+    }
+  }
+
+  /** Rows the schema rejects: a feature left out, a number sent as text, or a feature the model lacks. */
+  private breakRows(rows: Instance[]): Instance[] {
+    const first = rows[0];
+    if (!first) return rows;
+    const features = Object.keys(first);
+    const feature = pick(this.random, features);
+    const how = pick(this.random, ["missing", "text", "extra"] as const);
+    return rows.map((row) => {
+      const copy: Instance = { ...row };
+      if (how === "missing") delete copy[feature];
+      else if (how === "extra") copy.beak_colour = "orange";
+      else {
+        const numeric = features.find((f) => typeof row[f] === "number") ?? feature;
+        copy[numeric] = "not a number";
+      }
+      return copy;
+    });
+  }
+
+  private request(
+    kind: Kind,
+    path: string,
+    route: string,
+    body: unknown,
+    expected: PlannedRequest["expected"],
+  ): PlannedRequest {
+    const payload = body as { instances?: unknown[]; inputs?: { shape: number[] }[] };
+    const rows = payload.instances?.length ?? payload.inputs?.[0]?.shape[0] ?? 0;
+    return { kind, method: "POST", path, route, body: JSON.stringify(body), rows, expected };
+  }
+
+  private sampler(version: string): RowSampler {
+    const sampler = this.samplers.get(version);
+    if (!sampler) throw new Error(`no profile for ${this.target.name} version ${version}`);
+    return sampler;
+  }
+
+  private profile(version: string): ModelProfile {
+    return this.sampler(version).profile;
+  }
+}
