@@ -67,8 +67,15 @@ async function main(): Promise<void> {
     say("stopped");
     process.exit(code);
   };
-  process.on("SIGINT", () => void shutdown("SIGINT", 0));
-  process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => void shutdown(signal, 0));
+  }
+  // npm exits on SIGTERM without passing it on, which would leave this process and every component
+  // running as orphans: when the parent goes, stop too.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown("parent process exited", 0);
+  }, 1000).unref();
   stack.crashed.catch((error: Error) => {
     say(error.message);
     void shutdown("a component stopped", 1);

@@ -1,0 +1,75 @@
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Tuning } from "../../stack/components.js";
+import { binary } from "../../stack/layout.js";
+import { address, freePorts, type Ports } from "../../stack/ports.js";
+import { type RunningStack, startStack } from "../../stack/stack.js";
+
+/**
+ * The whole native stack for a test file: on free ports (never a developer's stack on the default ones),
+ * in a temporary folder, with every interval shortened so a request reaches PromQL in a couple of seconds.
+ */
+
+/** API export 1 s, span export 0.2 s, batch 0.2 s, span metrics flush 1 s, host metrics 1 s, scrape 1 s. */
+export const E2E_TUNING: Tuning = {
+  metricExportIntervalMs: 1000,
+  spanExportDelayMs: 200,
+  batchTimeout: "200ms",
+  spanMetricsFlushInterval: "1s",
+  hostMetricsInterval: "1s",
+  scrapeInterval: "1s",
+};
+
+/** Small drift windows, so `inferwatch_drift_psi` appears after a few hundred rows. */
+export const E2E_DRIFT_MIN_SAMPLES = 50;
+
+const NEEDED = ["otelcol", "jaeger", "prometheus", "promtool"] as const;
+
+/**
+ * Why the stack cannot run here, or undefined when it can. Missing binaries skip the suite on a developer's
+ * machine that has not run `bash stack/install.sh`; in CI (`CI` set) they are a failure instead.
+ */
+export function stackUnavailable(): string | undefined {
+  const missing = NEEDED.filter((name) => !existsSync(binary(name)));
+  if (missing.length === 0) return undefined;
+  const why = `${missing.join(", ")} not installed; run \`bash stack/install.sh\``;
+  if (process.env.CI) throw new Error(`CI must run the end-to-end suite: ${why}`);
+  return why;
+}
+
+export interface E2EStack {
+  stack: RunningStack;
+  ports: Ports;
+  runDir: string;
+  url(port: keyof Ports): string;
+  /** Stops every process; removes the folder unless `keep` (then its logs tell what went wrong). */
+  stop(keep: boolean): Promise<void>;
+}
+
+export async function startE2EStack(apiEnv: Record<string, string> = {}): Promise<E2EStack> {
+  const ports = await freePorts();
+  const runDir = mkdtempSync(join(tmpdir(), "inferwatch-e2e-"));
+  const stack = await startStack(
+    {
+      ports,
+      runDir,
+      api: "source",
+      tuning: E2E_TUNING,
+      retention: "1h",
+      apiEnv: { DRIFT_MIN_SAMPLES: String(E2E_DRIFT_MIN_SAMPLES), ...apiEnv },
+    },
+    { readyTimeoutMs: 60_000 },
+  );
+  return {
+    stack,
+    ports,
+    runDir,
+    url: (port) => `http://${address(ports[port])}`,
+    async stop(keep) {
+      await stack.stop();
+      if (keep) process.stderr.write(`end-to-end stack logs kept in ${runDir}/logs\n`);
+      else rmSync(runDir, { recursive: true, force: true });
+    },
+  };
+}

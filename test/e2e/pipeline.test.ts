@@ -1,0 +1,395 @@
+import { spawnSync } from "node:child_process";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
+import { METRICS, type MetricKey } from "../../ml-api/src/telemetry/metric-catalogue.js";
+import { PROM } from "../../ml-api/src/telemetry/prometheus-names.js";
+import { binary } from "../../stack/layout.js";
+import { seeded } from "../../traffic/random.js";
+import {
+  type Kind,
+  MIX,
+  type PlannedRequest,
+  RequestMix,
+  ROUTES,
+  v2Body,
+} from "../../traffic/request-mix.js";
+import { type Sent, send } from "../../traffic/sender.js";
+import { type Tally, tally } from "../../traffic/tally.js";
+import { discoverTarget } from "../../traffic/target.js";
+import { type E2EStack, stackUnavailable, startE2EStack } from "./e2e-stack.js";
+import { eventually } from "./eventually.js";
+import { PrometheusApi } from "./prometheus-api.js";
+
+/**
+ * The whole pipeline on this machine: the ML API's OTLP crosses a real collector into a real Prometheus
+ * (metrics, span metrics, exemplars) and Jaeger (traces). A known mix of requests goes in; Prometheus must
+ * count exactly that.
+ */
+
+const SERVICE = "inferwatch-ml-api";
+/** Random requests of the traffic mix, plus a few of every kind so each route and outcome is present. */
+const RANDOM_REQUESTS = 240;
+const EACH_KIND = 3;
+/** Requests to version 1 while it is unloaded: the `unavailable` outcome. */
+const WHILE_UNLOADED = 4;
+/** How long the pipeline may take to show a request, with the e2e intervals (about 1 s each). */
+const VISIBLE_WITHIN_MS = 15_000;
+/** Deadline of every other wait on the pipeline; each test's own timeout is TEST_MS. */
+const WAIT_MS = 20_000;
+const TEST_MS = 60_000;
+
+const skip = stackUnavailable();
+if (skip) process.stderr.write(`[e2e] skipping the end-to-end suite: ${skip}\n`);
+
+let e2e: E2EStack | undefined;
+let prom: PrometheusApi;
+let sent: Sent[] = [];
+let sentTally: Tally;
+let mix: RequestMix;
+/** Requests sent after the known mix (by tests that need fresh spans), so later counts can account for them. */
+const extra: Sent[] = [];
+/** POSTs to the repository API (unload and load), which the HTTP metrics count too. */
+const repositoryCalls: { route: string; status: number }[] = [];
+let failed = false;
+
+const apiUrl = () => e2e?.url("api") ?? "";
+const sendOptions = () => ({ baseUrl: apiUrl(), rate: Number.POSITIVE_INFINITY, concurrency: 8 });
+
+async function post(path: string, body: unknown): Promise<number> {
+  const res = await fetch(new URL(path, apiUrl()), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Sends a mix the test knows exactly, including a stretch with version 1 unloaded. */
+async function sendKnownMix(): Promise<void> {
+  const target = await discoverTarget(apiUrl(), "penguins", BUNDLED_MODEL_REPOSITORY);
+  mix = new RequestMix(target, seeded(20261122), { missingRate: 0.02 });
+  const plan: PlannedRequest[] = [];
+  for (const [kind] of MIX) for (let i = 0; i < EACH_KIND; i++) plan.push(mix.of(kind as Kind));
+  for (let i = 0; i < RANDOM_REQUESTS; i++) plan.push(mix.next());
+  const options = sendOptions();
+  sent = (await send(plan, options)).sent;
+
+  const profile = target.profiles.get("1");
+  if (!profile) throw new Error("penguins version 1 has no profile");
+  const unload = "/v2/repository/models/:name/unload";
+  const load = "/v2/repository/models/:name/load";
+  repositoryCalls.push({
+    route: unload,
+    status: await post("/v2/repository/models/penguins/unload", { parameters: { version: "1" } }),
+  });
+  const unavailable: PlannedRequest[] = Array.from({ length: WHILE_UNLOADED }, () => ({
+    kind: "v2_version",
+    method: "POST",
+    path: "/v2/models/penguins/versions/1/infer",
+    route: ROUTES.v2InferVersion,
+    body: JSON.stringify(v2Body(profile, [SAMPLE_V1])),
+    rows: 1,
+    expected: { status: 503, inference: { model: "penguins", version: "1", outcome: "unavailable" } },
+  }));
+  sent.push(...(await send(unavailable, options)).sent);
+  repositoryCalls.push({
+    route: load,
+    status: await post("/v2/repository/models/penguins/load", { parameters: { version: "1" } }),
+  });
+  sentTally = tally(sent);
+}
+
+const SAMPLE_V1 = {
+  bill_length_mm: 39.1,
+  bill_depth_mm: 18.7,
+  flipper_length_mm: 181,
+  body_mass_g: 3750,
+  island: "Torgersen",
+  sex: "MALE",
+};
+
+/** `{key: value}` of a vector by the given labels, for whole-map comparisons. */
+function byLabels(samples: { metric: Record<string, string>; value: number }[], labels: string[]) {
+  return Object.fromEntries(samples.map((s) => [labels.map((l) => s.metric[l] ?? "").join(" "), s.value]));
+}
+
+function expectedHttp(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const h of sentTally.http) counts[`${h.route} ${h.status}`] = h.count;
+  for (const r of repositoryCalls)
+    counts[`${r.route} ${r.status}`] = (counts[`${r.route} ${r.status}`] ?? 0) + 1;
+  return counts;
+}
+
+const HTTP_BY_ROUTE = `sum by (http_route, http_response_status_code) (http_server_request_duration_seconds_count{job="${SERVICE}", http_request_method="POST"})`;
+
+describe.skipIf(skip !== undefined)("the native stack end to end", () => {
+  beforeAll(async () => {
+    e2e = await startE2EStack();
+    prom = new PrometheusApi(e2e.url("prometheus"));
+    process.stdout.write(`[e2e] stack started in ${(e2e.stack.startMs / 1000).toFixed(1)} s\n`);
+    await sendKnownMix();
+  }, 180_000);
+
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      failed = true;
+    });
+  });
+
+  afterAll(async () => {
+    await e2e?.stop(failed);
+  }, 60_000);
+
+  it(
+    "answers every planned request as planned",
+    () => {
+      expect(sentTally.unexpected.map((s) => `${s.request.kind} ${s.request.path} -> ${s.status}`)).toEqual(
+        [],
+      );
+      expect(repositoryCalls.map((r) => r.status)).toEqual([200, 200]);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "counts every request exactly once, by route and status",
+    async () => {
+      const want = expectedHttp();
+      let seen: Record<string, number> = {};
+      await eventually(
+        "Prometheus HTTP counts to equal what was sent",
+        async () => {
+          seen = sortKeys(
+            byLabels(await prom.query(HTTP_BY_ROUTE), ["http_route", "http_response_status_code"]),
+          );
+          return JSON.stringify(seen) === JSON.stringify(sortKeys(want)) ? true : undefined;
+        },
+        { timeoutMs: WAIT_MS, describe: () => JSON.stringify(seen) },
+      );
+      expect(sortKeys(seen)).toEqual(sortKeys(want));
+    },
+    TEST_MS,
+  );
+
+  it(
+    "counts every inference exactly once, by model, version and outcome",
+    async () => {
+      const want = sortKeys(
+        Object.fromEntries(sentTally.inference.map((i) => [`${i.model} ${i.version} ${i.outcome}`, i.count])),
+      );
+      expect(Object.keys(want)).toEqual(
+        expect.arrayContaining([
+          "penguins 1 success",
+          "penguins 2 success",
+          "penguins 2 invalid_input",
+          "penguins 1 unavailable",
+        ]),
+      );
+      let seen: Record<string, number> = {};
+      await eventually(
+        "Prometheus inference counts to equal what was sent",
+        async () => {
+          const samples = await prom.query(
+            `sum by (model_name, model_version, inference_outcome) (${PROM.inferenceDuration}_count{job="${SERVICE}"})`,
+          );
+          seen = sortKeys(byLabels(samples, ["model_name", "model_version", "inference_outcome"]));
+          return JSON.stringify(seen) === JSON.stringify(want) ? true : undefined;
+        },
+        { timeoutMs: WAIT_MS, describe: () => JSON.stringify(seen) },
+      );
+      expect(seen).toEqual(want);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "derives span metrics from the HTTP and inference spans, with exemplars whose traces Jaeger has",
+    async () => {
+      // Every request that reached an inference handler has one "inference" span; the malformed bodies were
+      // refused by the JSON parser before it.
+      const reachedHandler = sent.filter((s) => s.request.kind !== "malformed_json").length;
+      const calls = (selector: string) =>
+        prom.query(`sum(traces_span_metrics_calls_total{service_name="${SERVICE}", ${selector}})`);
+      let seen = "";
+      await eventually(
+        "span metrics to count every inference span",
+        async () => {
+          const inference = (await calls(`span_name="inference", span_kind="SPAN_KIND_INTERNAL"`))[0]?.value;
+          const server = (await calls(`span_kind="SPAN_KIND_SERVER", span_name=~"POST .*"`))[0]?.value;
+          seen = `inference ${inference}, server POST ${server}`;
+          return inference === reachedHandler && server === sent.length + repositoryCalls.length
+            ? true
+            : undefined;
+        },
+        {
+          timeoutMs: WAIT_MS,
+          describe: () => `${seen} (want ${reachedHandler} and ${sent.length + repositoryCalls.length})`,
+        },
+      );
+
+      for (const selector of [
+        `traces_span_metrics_duration_seconds_bucket{service_name="${SERVICE}", span_name="inference"}`,
+        `traces_span_metrics_duration_seconds_bucket{service_name="${SERVICE}", span_kind="SPAN_KIND_SERVER", http_route="${ROUTES.v2InferVersion}"}`,
+      ]) {
+        // The span metrics connector attaches exemplars only to the flush after its spans arrive, and a
+        // series' first flush reads 0 without them; so while none is stored, a few more requests go in
+        // (they are not part of the counts asserted above).
+        const traceId = await eventually(
+          `an exemplar with a trace id on ${selector}`,
+          async () => {
+            const series = await prom.exemplars(selector);
+            const id = series.flatMap((s) => s.exemplars).find((e) => e.labels.trace_id)?.labels.trace_id;
+            if (id === undefined) {
+              extra.push(...(await send([mix.of("v2_version"), mix.of("v2_version")], sendOptions())).sent);
+            }
+            return id;
+          },
+          { timeoutMs: WAIT_MS, intervalMs: 1000 },
+        );
+        const trace = await eventually(
+          `Jaeger to return trace ${traceId}`,
+          async () => {
+            const res = await fetch(`${e2e?.url("jaegerQueryHttp")}/api/traces/${traceId}`);
+            if (res.status !== 200) return undefined;
+            const body = (await res.json()) as {
+              data: { traceID: string; spans: { operationName: string }[] }[];
+            };
+            return body.data[0];
+          },
+          { timeoutMs: 15_000 },
+        );
+        expect(trace.traceID).toBe(traceId);
+        const operations = trace.spans.map((s) => s.operationName);
+        expect(operations).toContain("inference");
+        expect(operations.some((o) => o.startsWith("POST /v"))).toBe(true);
+      }
+    },
+    TEST_MS,
+  );
+
+  it(
+    "carries host metrics from the collector and runtime metrics from the API",
+    async () => {
+      const names = [
+        "system_cpu_time_seconds_total",
+        "system_memory_usage_bytes",
+        "system_cpu_load_average_1m",
+        "system_network_io_bytes_total",
+        "nodejs_eventloop_delay_p99_seconds",
+        "nodejs_eventloop_utilization_ratio",
+        "v8js_memory_heap_used_bytes",
+        "v8js_gc_duration_seconds_count",
+        "process_cpu_time_seconds_total",
+        "process_memory_usage",
+      ];
+      let missing: string[] = [];
+      await eventually(
+        "host and runtime metrics",
+        async () => {
+          const have = await prom.metricNames();
+          missing = names.filter((n) => !have.has(n));
+          return missing.length === 0 ? true : undefined;
+        },
+        { timeoutMs: WAIT_MS, describe: () => `missing ${missing.join(", ")}` },
+      );
+      const runtime = await prom.query(`count by (job) (v8js_memory_heap_used_bytes)`);
+      expect(runtime.map((s) => s.metric.job)).toContain(SERVICE);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "has every metric of the catalogue in Prometheus",
+    async () => {
+      const wanted = (Object.keys(METRICS) as MetricKey[]).map((key) =>
+        METRICS[key].instrument === "histogram" ? `${PROM[key]}_count` : PROM[key],
+      );
+      let missing: string[] = [];
+      await eventually(
+        "every catalogue metric",
+        async () => {
+          const have = await prom.metricNames();
+          missing = wanted.filter((n) => !have.has(n));
+          return missing.length === 0 ? true : undefined;
+        },
+        { timeoutMs: WAIT_MS, describe: () => `missing ${missing.join(", ")}` },
+      );
+      expect(missing).toEqual([]);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "serves collector expositions that promtool check metrics accepts, but for known lines",
+    async () => {
+      /**
+       * What `promtool check metrics` still reports, and why it stays:
+       * - the span metrics connector gives its two metrics no description, so they have no HELP line; only a
+       *   transform processor could add one, and it is not in the collector build (a HELP text is
+       *   documentation, it changes no name, label or value).
+       * Everything else it flagged is fixed in otel-collector/config.yaml: system.cpu.logical.count (a
+       * `_count` gauge) is off, and the collector's own counters carry `_total`.
+       */
+      const known: Record<string, string[]> = {
+        collectorExporter: [
+          "traces_span_metrics_calls_total no help text",
+          "traces_span_metrics_duration_seconds no help text",
+        ],
+        collectorTelemetry: [],
+      };
+      for (const [port, allowed] of Object.entries(known)) {
+        const text = await (await fetch(`${e2e?.url(port as "collectorExporter")}/metrics`)).text();
+        expect(text).toContain(port === "collectorExporter" ? "traces_span_metrics_calls_total" : "otelcol_");
+        const check = spawnSync(binary("promtool"), ["check", "metrics"], { input: text, encoding: "utf8" });
+        const problems = `${check.stdout}${check.stderr}`.split("\n").filter((l) => l.trim() !== "");
+        expect({ port, problems: problems.sort() }).toEqual({ port, problems: allowed });
+        expect(check.status).toBe(allowed.length === 0 ? 0 : 3);
+      }
+    },
+    TEST_MS,
+  );
+
+  it(
+    "shows a new request in PromQL within a bounded time",
+    async () => {
+      const route = ROUTES.v2InferVersion;
+      const query = `sum(http_server_request_duration_seconds_count{job="${SERVICE}", http_route="${route}", http_response_status_code="200"})`;
+      // Start from a settled count: everything sent so far on this route, already in Prometheus.
+      const before = [...sent, ...extra].filter((s) => s.request.route === route && s.status === 200).length;
+      await eventually(
+        "earlier requests to be counted",
+        async () => ((await prom.query(query))[0]?.value === before ? true : undefined),
+        { timeoutMs: WAIT_MS },
+      );
+      const batch = 3;
+      const target = await discoverTarget(apiUrl(), "penguins", BUNDLED_MODEL_REPOSITORY);
+      const mix = new RequestMix(target, seeded(7), { missingRate: 0 });
+      const requests = Array.from({ length: batch }, () => mix.of("v2_version"));
+      const t0 = Date.now();
+      const result = await send(requests, {
+        baseUrl: apiUrl(),
+        rate: Number.POSITIVE_INFINITY,
+        concurrency: batch,
+      });
+      expect(result.sent.map((s) => s.status)).toEqual([200, 200, 200]);
+      const sentAt = Date.now();
+      await eventually(
+        `the count of ${route} 200 to grow by ${batch}`,
+        async () => ((await prom.query(query))[0]?.value === before + batch ? true : undefined),
+        { timeoutMs: VISIBLE_WITHIN_MS, intervalMs: 50 },
+      );
+      const ms = Date.now() - sentAt;
+      process.stdout.write(
+        `[e2e] ${batch} requests visible in PromQL ${ms} ms after their answers (${Date.now() - t0} ms after sending)\n`,
+      );
+      expect(ms).toBeLessThan(VISIBLE_WITHIN_MS);
+    },
+    TEST_MS,
+  );
+});
+
+function sortKeys(record: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}

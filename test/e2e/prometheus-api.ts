@@ -1,0 +1,49 @@
+/** The few Prometheus HTTP API calls the end-to-end tests make. */
+
+export interface Sample {
+  metric: Record<string, string>;
+  value: number;
+}
+
+export interface ExemplarSeries {
+  seriesLabels: Record<string, string>;
+  exemplars: { labels: Record<string, string>; value: string; timestamp: number }[];
+}
+
+export class PrometheusApi {
+  constructor(private readonly baseUrl: string) {}
+
+  private async get<T>(path: string, params: Record<string, string>): Promise<T> {
+    const url = new URL(path, this.baseUrl);
+    for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    const body = (await res.json()) as { status: string; data: T; error?: string };
+    if (body.status !== "success") throw new Error(`${path} ${JSON.stringify(params)}: ${body.error}`);
+    return body.data;
+  }
+
+  /** An instant query's vector result. */
+  async query(promql: string): Promise<Sample[]> {
+    const data = await this.get<{
+      resultType: string;
+      result: { metric: Record<string, string>; value: [number, string] }[];
+    }>("/api/v1/query", { query: promql });
+    if (data.resultType !== "vector") throw new Error(`${promql}: ${data.resultType}, not a vector`);
+    return data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+  }
+
+  /** Every metric name Prometheus holds. */
+  async metricNames(): Promise<Set<string>> {
+    return new Set(await this.get<string[]>("/api/v1/label/__name__/values", {}));
+  }
+
+  /** Exemplars of the series `selector` selects over the last `seconds`. */
+  async exemplars(selector: string, seconds = 600): Promise<ExemplarSeries[]> {
+    const end = Date.now() / 1000;
+    return this.get<ExemplarSeries[]>("/api/v1/query_exemplars", {
+      query: selector,
+      start: String(end - seconds),
+      end: String(end),
+    });
+  }
+}
