@@ -53,16 +53,17 @@ export async function startStack(settings: StackSettings, options: StartOptions 
 
   const processes: Supervised[] = [];
   const launch = async (component: Component) => {
-    const process = Supervised.launch({
+    const child = Supervised.launch({
       name: component.name,
       command: component.command,
       args: component.args,
-      env: { ...globalThis.process.env, ...component.env } as Record<string, string>,
+      // process.env values are strings; its type also allows undefined for names that are not set.
+      env: { ...process.env, ...component.env } as Record<string, string>,
       cwd: REPO_ROOT,
       logFile: join(logs, `${component.name}.log`),
     });
-    processes.push(process);
-    const ms = await waitUntilReady(component.readyUrl, process, { timeoutMs });
+    processes.push(child);
+    const ms = await waitUntilReady(component.readyUrl, child, { timeoutMs });
     log(`${component.name} ready in ${ms} ms`);
   };
 
