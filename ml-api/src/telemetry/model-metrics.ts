@@ -71,11 +71,12 @@ export class ModelMetrics {
   private readonly confidence: Histogram;
   private readonly margin: Histogram;
   private readonly loadDuration: Histogram;
-  private readonly active;
   private readonly validationErrors;
   private readonly unloads;
   /** Attribute sets are built once per label combination: the request path only looks them up. */
   private readonly attributeCache = new Map<string, Attributes>();
+  /** Requests in flight per version, read at collection: two SDK records per request saved. */
+  private readonly inFlight = new Map<Attributes, number>();
 
   constructor(
     meter: Meter,
@@ -88,11 +89,7 @@ export class ModelMetrics {
     this.confidence = histogram(meter, METRICS.confidence);
     this.margin = histogram(meter, METRICS.margin);
     this.loadDuration = histogram(meter, METRICS.loadDuration);
-    const { active, validationErrors, unloads } = METRICS;
-    this.active = meter.createUpDownCounter(active.name, {
-      unit: active.unit,
-      description: active.description,
-    });
+    const { validationErrors, unloads } = METRICS;
     this.validationErrors = meter.createCounter(validationErrors.name, {
       unit: validationErrors.unit,
       description: validationErrors.description,
@@ -127,7 +124,8 @@ export class ModelMetrics {
 
   /** +1 when a request starts on a version, -1 when it ends. */
   trackActive(model: string, version: string, delta: 1 | -1): void {
-    this.active.add(delta, this.attrs(model, version));
+    const attrs = this.attrs(model, version);
+    this.inFlight.set(attrs, (this.inFlight.get(attrs) ?? 0) + delta);
   }
 
   recordLoad(model: string, version: string, seconds: number, ok: boolean): void {
@@ -172,7 +170,12 @@ export class ModelMetrics {
     const psi = gauge(METRICS.psi);
     const windowSamples = gauge(METRICS.windowSamples);
     const psiThreshold = gauge(METRICS.psiThreshold);
+    const active = meter.createObservableUpDownCounter(METRICS.active.name, {
+      unit: METRICS.active.unit,
+      description: METRICS.active.description,
+    });
     const all: Observable[] = [
+      active,
       state,
       info,
       predictions,
@@ -190,6 +193,7 @@ export class ModelMetrics {
       psiThreshold,
     ];
     meter.addBatchObservableCallback((result: BatchObservableResult) => {
+      for (const [attrs, count] of this.inFlight) result.observe(active, count, attrs);
       for (const v of versions()) {
         const model = { [ATTR.model]: v.name, [ATTR.version]: v.version };
         for (const s of MODEL_STATES)

@@ -1,0 +1,71 @@
+import { relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { BUNDLED_MODEL_REPOSITORY, CONFIG_SCHEMA } from "../src/config.js";
+import { METRICS } from "../src/telemetry/metric-catalogue.js";
+import { OTEL_DEFAULTS } from "../src/telemetry/otel-defaults.js";
+import { prometheusName } from "../src/telemetry/prometheus-names.js";
+
+/**
+ * The README tables that restate code: rendered from the code, written by `npm run docs`, and compared
+ * with the README by a test, so the documentation cannot drift from what the API does.
+ */
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
+
+function configTable(): string {
+  const lines = [row(["variable", "default", "meaning"]), row(["---", "---", "---"])];
+  for (const [name, schema] of Object.entries(CONFIG_SCHEMA.properties)) {
+    const value =
+      name === "MODEL_REPOSITORY" ? relative(ROOT, BUNDLED_MODEL_REPOSITORY) : String(schema.default);
+    lines.push(row([`\`${name}\``, `\`${value}\``, schema.description]));
+  }
+  return lines.join("\n");
+}
+
+function otelTable(): string {
+  const lines = [row(["variable", "default here", "why"]), row(["---", "---", "---"])];
+  for (const [name, { value, why }] of Object.entries(OTEL_DEFAULTS)) {
+    lines.push(row([`\`${name}\``, `\`${value}\``, why]));
+  }
+  return lines.join("\n");
+}
+
+function metricsTable(): string {
+  const lines = [
+    row(["OpenTelemetry name", "Prometheus name", "instrument", "unit", "attributes", "meaning"]),
+    row(["---", "---", "---", "---", "---", "---"]),
+  ];
+  for (const spec of Object.values(METRICS)) {
+    lines.push(
+      row([
+        `\`${spec.name}\``,
+        `\`${prometheusName(spec)}\``,
+        spec.instrument,
+        spec.unit ? `\`${spec.unit}\`` : "",
+        spec.attributes.map((a) => `\`${a}\``).join(", "),
+        spec.description,
+      ]),
+    );
+  }
+  return lines.join("\n");
+}
+
+/** Section name (as in `<!-- name -->` … `<!-- /name -->` markers) to its rendered content. */
+export const README_TABLES: Record<string, () => string> = {
+  "config-table": configTable,
+  "otel-table": otelTable,
+  "metrics-table": metricsTable,
+};
+
+/** The README with every marked section replaced by its rendering. */
+export function renderReadme(readme: string): string {
+  let out = readme;
+  for (const [name, render] of Object.entries(README_TABLES)) {
+    const pattern = new RegExp(`(<!-- ${name}[^>]*-->)[\\s\\S]*?(<!-- /${name} -->)`);
+    if (!pattern.test(out)) throw new Error(`README has no <!-- ${name} --> section`);
+    out = out.replace(pattern, (_m, open: string, close: string) => `${open}\n${render()}\n${close}`);
+  }
+  return out;
+}
