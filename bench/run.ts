@@ -3,9 +3,10 @@ import autocannon from "autocannon";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
 
 /**
- * Throughput and latency of the ML API against a bare Express + ONNX Runtime handler on the same model,
- * alternated round by round in one run so machine noise hits both alike. Each server runs in its own
- * process; autocannon runs here.
+ * Throughput and latency of three servers on the same model, alternated round by round in one run so
+ * machine noise hits all alike: the ML API with the OpenTelemetry SDK (all metrics, default tracing,
+ * exporting to a local OTLP sink), the same API without the SDK, and a bare Express + ONNX Runtime handler.
+ * Each server runs in its own process; autocannon runs here.
  *
  *   npm run bench -- [--rounds 3] [--seconds 10] [--connections 16]
  */
@@ -30,8 +31,13 @@ interface Target extends ApiProcess {
   name: string;
 }
 
-async function start(name: string, script: string): Promise<Target> {
-  return { name, ...(await spawnListening(script, { LOG_LEVEL: "info" })) };
+async function start(
+  name: string,
+  script: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+) {
+  return { name, ...(await spawnListening(script, { LOG_LEVEL: "info", ...env }, nodeArgs)) } as Target;
 }
 
 interface Sample {
@@ -60,7 +66,22 @@ async function load(target: Target, rows: number, seconds: number): Promise<Samp
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-const targets = [await start("ml-api", "ml-api/src/main.ts"), await start("bare", "bench/bare-server.ts")];
+const sink = await spawnListening("bench/otlp-sink.ts");
+const targets = [
+  await start(
+    "ml-api+otel",
+    "ml-api/src/main.ts",
+    { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` },
+    ["--import", "./ml-api/src/telemetry/register.ts"],
+  ),
+  await start("ml-api", "ml-api/src/main.ts"),
+  await start("bare", "bench/bare-server.ts"),
+];
+/** Pairs compared in the summary: the telemetry's cost, then the API's own cost over the bare handler. */
+const RATIOS = [
+  ["ml-api+otel", "ml-api"],
+  ["ml-api", "bare"],
+] as const;
 try {
   const samples = new Map<string, Sample[]>();
   for (const target of targets) for (const s of SCENARIOS) await load(target, s.rows, 2); // warm-up
@@ -100,13 +121,19 @@ try {
       ];
       console.log(`| ${line.join(" | ")} |`);
     }
-    const [api, bare] = stats as [(typeof stats)[0], (typeof stats)[0]];
-    console.log(
-      `| ${s.name} | ratio ml-api / bare | ${(api.rps / bare.rps).toFixed(3)} | | | +${(api.p99 - bare.p99).toFixed(1)} ms | |`,
-    );
+    for (const [a, b] of RATIOS) {
+      const [x, y] = [stats.find((st) => st.name === a), stats.find((st) => st.name === b)] as [
+        (typeof stats)[0],
+        (typeof stats)[0],
+      ];
+      const p99 = x.p99 - y.p99;
+      console.log(
+        `| ${s.name} | ratio ${a} / ${b} | ${(x.rps / y.rps).toFixed(3)} | | | ${p99 >= 0 ? "+" : ""}${p99.toFixed(2)} ms | |`,
+      );
+    }
   }
 } finally {
-  for (const t of targets) {
+  for (const t of [...targets, sink]) {
     t.child.kill("SIGTERM");
     await t.exited;
   }
