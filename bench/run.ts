@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
@@ -45,9 +46,18 @@ interface Sample {
   p50: number;
   p99: number;
   errors: number;
+  /** Server CPU time per request: unlike req/s, barely moved by other load on this shared machine. */
+  cpuMicros: number;
+}
+
+/** User plus system CPU time of a process so far, in microseconds (Linux /proc, clock ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 async function load(target: Target, rows: number, seconds: number): Promise<Sample> {
+  const cpuBefore = cpuMicros(target.child.pid as number);
   const result = await autocannon({
     url: `http://127.0.0.1:${target.port}/v1/models/penguins:predict`,
     method: "POST",
@@ -61,6 +71,7 @@ async function load(target: Target, rows: number, seconds: number): Promise<Samp
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+    cpuMicros: (cpuMicros(target.child.pid as number) - cpuBefore) / result.requests.total,
   };
 }
 
@@ -91,13 +102,15 @@ try {
         const sample = await load(target, s.rows, SECONDS);
         const key = `${target.name}|${s.name}`;
         samples.set(key, [...(samples.get(key) ?? []), sample]);
-        console.error(`round ${round} ${key}: ${sample.rps.toFixed(0)} req/s p99 ${sample.p99} ms`);
+        console.error(
+          `round ${round} ${key}: ${sample.rps.toFixed(0)} req/s p99 ${sample.p99} ms, ${sample.cpuMicros.toFixed(0)} µs CPU/req`,
+        );
       }
     }
   }
   console.log(`\n${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections; medians over rounds\n`);
-  console.log("| scenario | server | req/s | rows/s | p50 ms | p99 ms | errors |");
-  console.log("|---|---|---|---|---|---|---|");
+  console.log("| scenario | server | req/s | rows/s | p50 ms | p99 ms | server CPU µs/req | errors |");
+  console.log("|---|---|---|---|---|---|---|---|");
   for (const s of SCENARIOS) {
     const stats = targets.map((t) => {
       const xs = samples.get(`${t.name}|${s.name}`) ?? [];
@@ -106,6 +119,7 @@ try {
         rps: median(xs.map((x) => x.rps)),
         p50: median(xs.map((x) => x.p50)),
         p99: median(xs.map((x) => x.p99)),
+        cpu: median(xs.map((x) => x.cpuMicros)),
         errors: xs.reduce((a, x) => a + x.errors, 0),
       };
     });
@@ -117,6 +131,7 @@ try {
         (st.rps * s.rows).toFixed(0),
         st.p50,
         st.p99,
+        st.cpu.toFixed(0),
         st.errors,
       ];
       console.log(`| ${line.join(" | ")} |`);
@@ -128,7 +143,7 @@ try {
       ];
       const p99 = x.p99 - y.p99;
       console.log(
-        `| ${s.name} | ratio ${a} / ${b} | ${(x.rps / y.rps).toFixed(3)} | | | ${p99 >= 0 ? "+" : ""}${p99.toFixed(2)} ms | |`,
+        `| ${s.name} | ratio ${a} / ${b} | ${(x.rps / y.rps).toFixed(3)} | | | ${p99 >= 0 ? "+" : ""}${p99.toFixed(2)} ms | ${(y.cpu / x.cpu).toFixed(3)} (capacity) | |`,
       );
     }
   }
