@@ -50,17 +50,23 @@ export interface E2EStack {
 export async function startE2EStack(apiEnv: Record<string, string> = {}): Promise<E2EStack> {
   const ports = await freePorts();
   const runDir = mkdtempSync(join(tmpdir(), "inferwatch-e2e-"));
-  const stack = await startStack(
-    {
-      ports,
-      runDir,
-      api: "source",
-      tuning: E2E_TUNING,
-      retention: "1h",
-      apiEnv: { DRIFT_MIN_SAMPLES: String(E2E_DRIFT_MIN_SAMPLES), ...apiEnv },
-    },
-    { readyTimeoutMs: 60_000 },
-  );
+  let stack: RunningStack;
+  try {
+    stack = await startStack(
+      {
+        ports,
+        runDir,
+        api: "source",
+        tuning: E2E_TUNING,
+        retention: "1h",
+        apiEnv: { DRIFT_MIN_SAMPLES: String(E2E_DRIFT_MIN_SAMPLES), ...apiEnv },
+      },
+      { readyTimeoutMs: 60_000 },
+    );
+  } catch (error) {
+    // startStack has stopped what it started; the logs stay for the reader.
+    throw new Error(`the stack did not start (logs in ${runDir}/logs): ${(error as Error).message}`);
+  }
   return {
     stack,
     ports,

@@ -2,17 +2,11 @@ import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
 import { METRICS, type MetricKey } from "../../ml-api/src/telemetry/metric-catalogue.js";
+import { OTEL_DEFAULTS } from "../../ml-api/src/telemetry/otel-defaults.js";
 import { PROM } from "../../ml-api/src/telemetry/prometheus-names.js";
 import { binary } from "../../stack/layout.js";
 import { seeded } from "../../traffic/random.js";
-import {
-  type Kind,
-  MIX,
-  type PlannedRequest,
-  RequestMix,
-  ROUTES,
-  v2Body,
-} from "../../traffic/request-mix.js";
+import { MIX, type PlannedRequest, RequestMix, ROUTES, v2Body } from "../../traffic/request-mix.js";
 import { type Sent, send } from "../../traffic/sender.js";
 import { type Tally, tally } from "../../traffic/tally.js";
 import { discoverTarget } from "../../traffic/target.js";
@@ -26,7 +20,7 @@ import { PrometheusApi } from "./prometheus-api.js";
  * count exactly that.
  */
 
-const SERVICE = "inferwatch-ml-api";
+const SERVICE = OTEL_DEFAULTS.OTEL_SERVICE_NAME.value;
 /** Random requests of the traffic mix, plus a few of every kind so each route and outcome is present. */
 const RANDOM_REQUESTS = 240;
 const EACH_KIND = 3;
@@ -65,12 +59,22 @@ async function post(path: string, body: unknown): Promise<number> {
   return res.status;
 }
 
+/** A valid version 1 row. */
+const SAMPLE_V1 = {
+  bill_length_mm: 39.1,
+  bill_depth_mm: 18.7,
+  flipper_length_mm: 181,
+  body_mass_g: 3750,
+  island: "Torgersen",
+  sex: "MALE",
+};
+
 /** Sends a mix the test knows exactly, including a stretch with version 1 unloaded. */
 async function sendKnownMix(): Promise<void> {
   const target = await discoverTarget(apiUrl(), "penguins", BUNDLED_MODEL_REPOSITORY);
   mix = new RequestMix(target, seeded(20261122), { missingRate: 0.02 });
   const plan: PlannedRequest[] = [];
-  for (const [kind] of MIX) for (let i = 0; i < EACH_KIND; i++) plan.push(mix.of(kind as Kind));
+  for (const [kind] of MIX) for (let i = 0; i < EACH_KIND; i++) plan.push(mix.of(kind));
   for (let i = 0; i < RANDOM_REQUESTS; i++) plan.push(mix.next());
   const options = sendOptions();
   sent = (await send(plan, options)).sent;
@@ -99,15 +103,6 @@ async function sendKnownMix(): Promise<void> {
   });
   sentTally = tally(sent);
 }
-
-const SAMPLE_V1 = {
-  bill_length_mm: 39.1,
-  bill_depth_mm: 18.7,
-  flipper_length_mm: 181,
-  body_mass_g: 3750,
-  island: "Torgersen",
-  sex: "MALE",
-};
 
 /** `{key: value}` of a vector by the given labels, for whole-map comparisons. */
 function byLabels(samples: { metric: Record<string, string>; value: number }[], labels: string[]) {
