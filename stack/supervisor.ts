@@ -73,7 +73,7 @@ export class Supervised {
 
   static launch(spec: LaunchSpec): Supervised {
     installExitHook();
-    const log = createWriteStream(spec.logFile, { flags: "a" });
+    const log = createWriteStream(spec.logFile);
     const child = spawn(spec.command, [...spec.args], {
       cwd: spec.cwd,
       env: spec.env,

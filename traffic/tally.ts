@@ -85,7 +85,9 @@ export function formatTally(t: Tally, seconds: number): string {
     ...t.http.map((h) => `  ${String(h.count).padStart(7)}  ${h.method} ${h.route}  ${h.status}`),
     "",
     "inferences by model, version and outcome:",
-    ...t.inference.map((i) => `  ${String(i.count).padStart(7)}  ${i.model} v${i.version}  ${i.outcome}`),
+    ...t.inference.map(
+      (i) => `  ${String(i.count).padStart(7)}  ${i.model} version ${i.version}  ${i.outcome}`,
+    ),
     "",
     "by kind of request:",
     ...Object.entries(t.byKind)
