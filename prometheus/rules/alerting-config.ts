@@ -1,0 +1,144 @@
+import { SECONDS_BUCKETS } from "../../ml-api/src/telemetry/histogram-buckets.js";
+import { DAY, HOUR, MINUTE } from "./duration.js";
+
+/**
+ * Every number the alerts are built from: SLO targets, burn-rate windows, traffic guards and model
+ * thresholds. Change one here and run `npm run rules`: the committed rules follow, and a test fails until
+ * they do.
+ */
+
+/** The period an error budget is spent over. */
+export const SLO_PERIOD_SECONDS = 30 * DAY;
+
+export interface SloTargets {
+  /** Share of requests that must not fail (5xx at the service, `unavailable` or `error` at the model). */
+  availability: number;
+  /** Share of successful inference requests that must answer within `latencyThresholdSeconds`. */
+  latency: number;
+  /**
+   * A bound of the inference latency histogram (SECONDS_BUCKETS). Must not be a whole number: Prometheus 3
+   * writes whole `le` values as "1.0" where 2.x wrote "1", and a rule matching either breaks on the other.
+   */
+  latencyThresholdSeconds: number;
+}
+
+export const SLO: SloTargets = {
+  availability: 0.999,
+  latency: 0.99,
+  latencyThresholdSeconds: 0.1,
+};
+
+export type Severity = "critical" | "warning" | "info";
+
+export interface BurnWindow {
+  long: number;
+  short: number;
+  /** Budget burn rate both windows must exceed: 14.4 spends 2% of a 30-day budget in one hour. */
+  factor: number;
+}
+
+export interface BurnAlert {
+  severity: Severity;
+  /** Either pair of windows fires the alert. */
+  windows: readonly BurnWindow[];
+  for: number;
+}
+
+/**
+ * Multi-window, multi-burn-rate alerts (the Google SRE workbook's, for a 30-day budget): fast burns page,
+ * slow burns open a ticket. The long window says the budget is really being spent, the short one that it
+ * still is, so the alert resolves minutes after the fix instead of hours.
+ */
+export const BURN_ALERTS: readonly BurnAlert[] = [
+  {
+    severity: "critical",
+    windows: [
+      { long: HOUR, short: 5 * MINUTE, factor: 14.4 },
+      { long: 6 * HOUR, short: 30 * MINUTE, factor: 6 },
+    ],
+    for: 2 * MINUTE,
+  },
+  {
+    severity: "warning",
+    windows: [
+      { long: DAY, short: 2 * HOUR, factor: 3 },
+      { long: 3 * DAY, short: 6 * HOUR, factor: 1 },
+    ],
+    for: 15 * MINUTE,
+  },
+];
+
+/**
+ * Fewest requests the long window must hold before a burn-rate alert may fire: below it one failed request
+ * is a large share, and a service with little traffic would page on noise.
+ */
+export const MIN_EVENTS_IN_LONG_WINDOW = 100;
+
+/** Model alert thresholds. */
+export const MODEL = {
+  /** Share of a version's requests answered `unavailable` or `error` that warns. */
+  errorRatio: 0.05,
+  errorWindow: 5 * MINUTE,
+  errorMinRequests: 20,
+  errorFor: 5 * MINUTE,
+  /** No version of a model ready for this long pages. */
+  notLoadedFor: MINUTE,
+  loadFailedFor: MINUTE,
+  /**
+   * Low-confidence share (predictions at or below LOW_CONFIDENCE) that counts as a collapse: above both
+   * `collapseFactor` times the training baseline and the baseline plus `collapseMargin`.
+   */
+  collapseFactor: 3,
+  collapseMargin: 0.1,
+  confidenceWindow: 30 * MINUTE,
+  confidenceMinPredictions: 200,
+  confidenceFor: 15 * MINUTE,
+  /** PSI over the API's DRIFT_PSI_THRESHOLD for this long warns. */
+  driftFor: 15 * MINUTE,
+  /** Total variation distance between live and training class shares that warns (0: same, 1: disjoint). */
+  classShift: 0.25,
+  classWindow: HOUR,
+  classMinPredictions: 200,
+  classFor: 15 * MINUTE,
+  /** A ready model with no request for this long is worth knowing (info). */
+  noTrafficWindow: 15 * MINUTE,
+  noTrafficFor: 15 * MINUTE,
+} as const;
+
+/** Pipeline alert timings. */
+export const PIPELINE = {
+  collectorDownFor: MINUTE,
+  scrapeMissingFor: 5 * MINUTE,
+  collectorErrorWindow: 5 * MINUTE,
+  collectorErrorFor: 5 * MINUTE,
+  /** The API exports every 5 s; two minutes without a sample is no hiccup. */
+  telemetryWindow: 2 * MINUTE,
+  telemetryMissingFor: 2 * MINUTE,
+  ruleFailureWindow: 5 * MINUTE,
+  alertmanagerWindow: 5 * MINUTE,
+  notConnectedFor: 5 * MINUTE,
+  notificationsFailingFor: 5 * MINUTE,
+} as const;
+
+/** Where the runbooks are: the deployment guide's "Runbooks" section, one heading per alert. */
+export const RUNBOOK_BASE_URL =
+  "https://github.com/inferwatch/inferwatch/blob/main/MONITORING_DEPLOYMENT_GUIDE.md";
+
+/** Grafana as people reach it, and the dashboards alerts link to (uids set by grafana/). */
+export const GRAFANA_URL = "http://localhost:3000";
+export const DASHBOARD_UIDS = {
+  slo: "inferwatch-slo",
+  model: "inferwatch-model",
+  pipeline: "inferwatch-pipeline",
+} as const;
+
+export function checkLatencyThreshold(seconds: number): void {
+  if (!(SECONDS_BUCKETS as readonly number[]).includes(seconds)) {
+    throw new Error(`latency threshold ${seconds} s is not a bound of SECONDS_BUCKETS`);
+  }
+  if (Number.isInteger(seconds)) {
+    throw new Error(
+      `latency threshold ${seconds} s is whole: its le label differs between Prometheus 2 and 3`,
+    );
+  }
+}

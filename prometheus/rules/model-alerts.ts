@@ -1,0 +1,187 @@
+import { LOW_CONFIDENCE } from "../../ml-api/src/telemetry/histogram-buckets.js";
+import { ATTR } from "../../ml-api/src/telemetry/metric-catalogue.js";
+import { PROM, promLabel } from "../../ml-api/src/telemetry/prometheus-names.js";
+import { MODEL } from "./alerting-config.js";
+import type { Timescale } from "./duration.js";
+import { alertRule, DEPENDS, DEPENDS_ON, list, num, type RuleGroup } from "./rule-model.js";
+
+/**
+ * Alerts about the models themselves: whether they are loaded, whether they answer, and whether what they
+ * see and predict still looks like their training data (each compared with the baseline the API exports
+ * from the model's profile).
+ */
+
+const M = promLabel(ATTR.model);
+const V = promLabel(ATTR.version);
+const OUTCOME = promLabel(ATTR.outcome);
+const STATE = promLabel(ATTR.state);
+const CLASS = promLabel(ATTR.predictedClass);
+const FEATURE = promLabel(ATTR.feature);
+const BY_MODEL = ["job", M] as const;
+const BY_VERSION = ["job", M, V] as const;
+const sumBy = (by: readonly string[], inner: string) => `sum by (${list(by)}) (${inner})`;
+const maxBy = (by: readonly string[], inner: string) => `max by (${list(by)}) (${inner})`;
+
+/** Live share of each predicted class next to its training share, as total variation distance. */
+export const CLASS_SHIFT_RECORD = `${list(BY_VERSION).replace(/, /g, "_")}:inferwatch_prediction_class_shift:tvd`;
+
+const telemetry = { [DEPENDS_ON]: DEPENDS.apiTelemetry };
+
+export function modelGroups(scale: Timescale): RuleGroup[] {
+  const d = (seconds: number) => scale.d(seconds);
+  const s = (seconds: number) => scale.seconds(seconds);
+  const requests = `${PROM.inferenceDuration}_count`;
+  const ready = `${PROM.modelState}{${STATE}="ready"}`;
+  const predictions = (w: string) => sumBy(BY_VERSION, `rate(${PROM.confidence}_count[${w}])`);
+  const classRate = (by: readonly string[]) =>
+    sumBy(by, `rate(${PROM.predictions}[${d(MODEL.classWindow)}])`);
+  const versionLabels = "{{ $labels.model_name }} version {{ $labels.model_version }} on {{ $labels.job }}";
+
+  const classShift = {
+    record: `${CLASS_SHIFT_RECORD}${d(MODEL.classWindow)}`,
+    expr: [
+      `0.5 * sum by (${list(BY_VERSION)}) (`,
+      `  abs(`,
+      `    ${classRate([...BY_VERSION, CLASS])}`,
+      `    / on (${list(BY_VERSION)}) group_left`,
+      `    ${classRate(BY_VERSION)}`,
+      `    - on (${list([...BY_VERSION, CLASS])})`,
+      `    ${maxBy([...BY_VERSION, CLASS], PROM.classBaseline)}`,
+      `  )`,
+      `)`,
+    ].join("\n"),
+  };
+
+  const errorWindow = d(MODEL.errorWindow);
+  const confidenceWindow = d(MODEL.confidenceWindow);
+  const lowShare = `${sumBy(BY_VERSION, `rate(${PROM.confidence}_bucket{le="${LOW_CONFIDENCE}"}[${confidenceWindow}])`)}\n/\n${predictions(confidenceWindow)}`;
+  const baseline = maxBy(BY_VERSION, PROM.lowConfidenceBaseline);
+
+  return [
+    { name: "inferwatch-model-records", rules: [classShift] },
+    {
+      name: "inferwatch-model-alerts",
+      rules: [
+        alertRule({
+          alert: "ModelNotLoaded",
+          expr: `${sumBy(["job", "instance", M], ready)} == 0`,
+          for: d(MODEL.notLoadedFor),
+          severity: "critical",
+          labels: telemetry,
+          summary: "Model {{ $labels.model_name }} has no version loaded",
+          description:
+            "No version of model {{ $labels.model_name }} is ready on {{ $labels.instance }} " +
+            "({{ $labels.job }}): every request for it is answered 503 until one is loaded.",
+          dashboard: "model",
+        }),
+        alertRule({
+          alert: "ModelVersionLoadFailed",
+          expr: `${PROM.modelState}{${STATE}="failed"} == 1`,
+          for: d(MODEL.loadFailedFor),
+          severity: "warning",
+          labels: telemetry,
+          summary: `Model ${"{{ $labels.model_name }}"} version ${"{{ $labels.model_version }}"} failed to load`,
+          description: `Model ${versionLabels} (instance {{ $labels.instance }}) is in state failed: its files could not be loaded, and requests for this version get 503.`,
+          dashboard: "model",
+        }),
+        alertRule({
+          alert: "InferenceErrorRatioHigh",
+          expr: [
+            `(`,
+            `  ${sumBy(BY_VERSION, `rate(${requests}{${OUTCOME}=~"unavailable|error"}[${errorWindow}])`)}`,
+            `  /`,
+            `  ${sumBy(BY_VERSION, `rate(${requests}[${errorWindow}])`)}`,
+            `) > ${num(MODEL.errorRatio)}`,
+            `and`,
+            `${sumBy(BY_VERSION, `rate(${requests}[${errorWindow}])`)} * ${s(MODEL.errorWindow)} >= ${MODEL.errorMinRequests}`,
+          ].join("\n"),
+          for: d(MODEL.errorFor),
+          severity: "warning",
+          labels: telemetry,
+          summary:
+            "Model {{ $labels.model_name }} version {{ $labels.model_version }} fails {{ $value | humanizePercentage }} of requests",
+          description:
+            `{{ $value | humanizePercentage }} of the inference requests to model ${versionLabels} over the last ` +
+            `${errorWindow} were answered unavailable (503) or error (500); the warning threshold is ` +
+            `${num(MODEL.errorRatio * 100)}%.`,
+          dashboard: "model",
+        }),
+        alertRule({
+          alert: "PredictionConfidenceCollapse",
+          expr: [
+            `(\n  ${lowShare.replace(/\n/g, "\n  ")}\n)`,
+            `> on (${list(BY_VERSION)})`,
+            `(`,
+            `  ${baseline}`,
+            `  + clamp_min(${num(MODEL.collapseFactor - 1)} * ${baseline}, ${num(MODEL.collapseMargin)})`,
+            `)`,
+            `and`,
+            `${predictions(confidenceWindow)} * ${s(MODEL.confidenceWindow)} >= ${MODEL.confidenceMinPredictions}`,
+          ].join("\n"),
+          for: d(MODEL.confidenceFor),
+          severity: "warning",
+          labels: telemetry,
+          summary:
+            "Model {{ $labels.model_name }} version {{ $labels.model_version }} is unsure of {{ $value | humanizePercentage }} of its predictions",
+          description:
+            `{{ $value | humanizePercentage }} of the predictions of model ${versionLabels} over the last ` +
+            `${confidenceWindow} had a confidence at or below ${LOW_CONFIDENCE}; on its training data it was ` +
+            `{{ with printf "max(${PROM.lowConfidenceBaseline}{${M}=%q, ${V}=%q})" $labels.model_name $labels.model_version | query }}{{ . | first | value | humanizePercentage }}{{ end }}. ` +
+            "The inputs may have moved away from what the model knows.",
+          dashboard: "model",
+        }),
+        alertRule({
+          alert: "FeatureDrift",
+          expr: [
+            maxBy([...BY_VERSION, FEATURE], PROM.psi),
+            `> on (${list(BY_VERSION)}) group_left`,
+            maxBy(BY_VERSION, PROM.psiThreshold),
+          ].join("\n"),
+          for: d(MODEL.driftFor),
+          severity: "warning",
+          labels: telemetry,
+          summary:
+            'Feature {{ $labels.feature_name }} of model {{ $labels.model_name }} has drifted (PSI {{ $value | printf "%.2f" }})',
+          description:
+            `The population stability index of feature {{ $labels.feature_name }} for model ${versionLabels} is ` +
+            `{{ $value | printf "%.3f" }}, over the threshold of ` +
+            `{{ with printf "max(${PROM.psiThreshold}{${M}=%q, ${V}=%q})" $labels.model_name $labels.model_version | query }}{{ . | first | value }}{{ end }} ` +
+            "(the API reports PSI only once a feature's window holds DRIFT_MIN_SAMPLES values).",
+          dashboard: "model",
+        }),
+        alertRule({
+          alert: "PredictionClassShift",
+          expr: [
+            `${classShift.record} > ${num(MODEL.classShift)}`,
+            `and`,
+            `${classRate(BY_VERSION)} * ${s(MODEL.classWindow)} >= ${MODEL.classMinPredictions}`,
+          ].join("\n"),
+          for: d(MODEL.classFor),
+          severity: "warning",
+          labels: telemetry,
+          summary:
+            "Model {{ $labels.model_name }} version {{ $labels.model_version }} predicts classes in shares unlike its training data",
+          description:
+            `The predicted classes of model ${versionLabels} over the last ${d(MODEL.classWindow)} differ from ` +
+            `the training shares by a total variation distance of {{ $value | printf "%.2f" }} ` +
+            `(0: the same, 1: disjoint; warning above ${num(MODEL.classShift)}).`,
+          dashboard: "model",
+        }),
+        alertRule({
+          alert: "NoTraffic",
+          expr: [
+            `${sumBy(BY_MODEL, ready)} > 0`,
+            `unless on (${list(BY_MODEL)})`,
+            `${sumBy(BY_MODEL, `rate(${requests}[${d(MODEL.noTrafficWindow)}])`)} > 0`,
+          ].join("\n"),
+          for: d(MODEL.noTrafficFor),
+          severity: "info",
+          labels: telemetry,
+          summary: "Model {{ $labels.model_name }} is loaded but gets no requests",
+          description: `Model {{ $labels.model_name }} on {{ $labels.job }} is ready but has received no inference request for ${d(MODEL.noTrafficWindow)}: clients may be failing before they reach it.`,
+          dashboard: "model",
+        }),
+      ],
+    },
+  ];
+}

@@ -1,0 +1,94 @@
+import { DASHBOARD_UIDS, GRAFANA_URL, RUNBOOK_BASE_URL, type Severity } from "./alerting-config.js";
+
+/** The shapes of a Prometheus rule file, and the one way alerts get their labels and annotations. */
+
+export interface RecordingRule {
+  record: string;
+  expr: string;
+}
+
+export interface AlertingRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: { severity: Severity } & Record<string, string>;
+  annotations: {
+    summary: string;
+    description: string;
+    runbook_url: string;
+    dashboard_url: string;
+  };
+}
+
+export type Rule = RecordingRule | AlertingRule;
+
+export interface RuleGroup {
+  name: string;
+  rules: Rule[];
+}
+
+export interface RuleFile {
+  /** File name under prometheus/rules/. */
+  file: string;
+  groups: RuleGroup[];
+}
+
+export const isAlert = (rule: Rule): rule is AlertingRule => "alert" in rule;
+
+/**
+ * What an alert's data comes through, for inhibition: while the ML API's telemetry is missing (or the
+ * collector that carries it is down) the alerts computed from it are silenced, not paged.
+ */
+export const DEPENDS_ON = "depends_on";
+export const DEPENDS = { apiTelemetry: "ml-api-telemetry", collector: "collector" } as const;
+
+/** GitHub's anchor of a Markdown heading: lower case, spaces to dashes, punctuation dropped. */
+export function anchor(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, "")
+    .replace(/ /g, "-");
+}
+
+export function runbookUrl(alertName: string): string {
+  return `${RUNBOOK_BASE_URL}#${anchor(alertName)}`;
+}
+
+export function dashboardUrl(dashboard: keyof typeof DASHBOARD_UIDS): string {
+  return `${GRAFANA_URL}/d/${DASHBOARD_UIDS[dashboard]}`;
+}
+
+export interface AlertSpec {
+  alert: string;
+  expr: string;
+  for?: string;
+  severity: Severity;
+  labels?: Record<string, string>;
+  summary: string;
+  description: string;
+  dashboard: keyof typeof DASHBOARD_UIDS;
+}
+
+export function alertRule(spec: AlertSpec): AlertingRule {
+  return {
+    alert: spec.alert,
+    expr: spec.expr,
+    ...(spec.for !== undefined ? { for: spec.for } : {}),
+    labels: { severity: spec.severity, ...spec.labels },
+    annotations: {
+      summary: spec.summary,
+      description: spec.description,
+      runbook_url: runbookUrl(spec.alert),
+      dashboard_url: dashboardUrl(spec.dashboard),
+    },
+  };
+}
+
+/** A number as PromQL should read it: no binary-float noise (1 - 0.999 is 0.001, not 0.0010000000000000009). */
+export function num(x: number): string {
+  return String(Number(x.toPrecision(12)));
+}
+
+/** `a, b, c` for `by (...)` and `on (...)`. */
+export const list = (labels: readonly string[]) => labels.join(", ");
