@@ -112,6 +112,29 @@ export async function freePorts(): Promise<Ports> {
   return ports;
 }
 
+/**
+ * Fails, naming each one, when a port is taken: a stack left running on the same ports would otherwise
+ * answer the new one's readiness checks and hide that its components could not start.
+ */
+export async function assertPortsFree(ports: Ports): Promise<void> {
+  const taken = await Promise.all(
+    NAMES.map(
+      (name) =>
+        new Promise<string | undefined>((resolve) => {
+          const server = createServer();
+          server.once("error", () =>
+            resolve(`${ports[name]} (${PORT_SPECS[name].what}, ${PORT_SPECS[name].env})`),
+          );
+          server.listen(ports[name], HOST, () => server.close(() => resolve(undefined)));
+        }),
+    ),
+  );
+  const problems = taken.filter((t) => t !== undefined);
+  if (problems.length > 0) {
+    throw new PortError(`ports in use (is another stack running?): ${problems.join("; ")}`);
+  }
+}
+
 /** `127.0.0.1:<port>`: how the configs spell a listen or target address. */
 export function address(port: number): string {
   return `${HOST}:${port}`;

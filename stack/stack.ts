@@ -10,6 +10,7 @@ import {
   type StackSettings,
 } from "./components.js";
 import { CONFIGS, REPO_ROOT } from "./layout.js";
+import { assertPortsFree } from "./ports.js";
 import { renderPrometheusConfig } from "./prometheus-config.js";
 import { waitUntilReady } from "./readiness.js";
 import { describeExit, Supervised } from "./supervisor.js";
@@ -40,6 +41,7 @@ export async function startStack(settings: StackSettings, options: StartOptions 
   const started = Date.now();
   const log = options.log ?? (() => {});
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
+  await assertPortsFree(settings.ports);
   const logs = join(settings.runDir, "logs");
   mkdirSync(logs, { recursive: true });
   writeFileSync(
