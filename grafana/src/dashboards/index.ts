@@ -1,0 +1,13 @@
+import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
+import { modelMonitoring } from "./model-monitoring.js";
+import { overview } from "./overview.js";
+import { pipelineHealth } from "./pipeline-health.js";
+import { runtimeHost } from "./runtime-host.js";
+
+/** Every provisioned dashboard and the file it is written to under grafana/dashboards/. */
+export const DASHBOARDS: readonly { file: string; build: () => Dashboard }[] = [
+  { file: "overview.json", build: overview },
+  { file: "model-monitoring.json", build: modelMonitoring },
+  { file: "runtime-host.json", build: runtimeHost },
+  { file: "pipeline-health.json", build: pipelineHealth },
+];

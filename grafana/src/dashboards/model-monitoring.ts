@@ -1,0 +1,361 @@
+import type { Dashboard, ValueMapping } from "@grafana/grafana-foundation-sdk/dashboard";
+import { MappingType } from "@grafana/grafana-foundation-sdk/dashboard";
+import * as units from "@grafana/grafana-foundation-sdk/units";
+import { LOW_CONFIDENCE } from "../../../ml-api/src/telemetry/histogram-buckets.js";
+import { ATTR, MODEL_STATES } from "../../../ml-api/src/telemetry/metric-catalogue.js";
+import { PROM, promLabel } from "../../../ml-api/src/telemetry/prometheus-names.js";
+import { buildDashboard } from "../dashboard.js";
+import { DASHBOARD_UIDS } from "../dashboard-uids.js";
+import { SPAN_METRICS } from "../metrics.js";
+import { heatmap, stateTimeline, table, timeseries } from "../panels.js";
+import { increase, quantile, rate, sel, sumBy } from "../promql.js";
+import { datasourceVariable, labelValuesVariable, SCOPES, sourceVariables } from "../variables.js";
+
+/**
+ * Model monitoring, per model and version: what the model predicts against what it was trained on, how sure
+ * it is, whether its inputs drift or break, how long it takes, and what state each version is in.
+ */
+
+const S = SCOPES.service;
+const MODEL = promLabel(ATTR.model);
+const VERSION = promLabel(ATTR.version);
+const CLASS = promLabel(ATTR.predictedClass);
+const FEATURE = promLabel(ATTR.feature);
+const PHASE = promLabel(ATTR.phase);
+const OUTCOME = promLabel(ATTR.outcome);
+const REASON = promLabel(ATTR.reason);
+const STATE = promLabel(ATTR.state);
+const LOAD_OUTCOME = promLabel(ATTR.loadOutcome);
+const MV = [MODEL, VERSION] as const;
+
+/** Matchers of the chosen models and versions. */
+const CHOSEN = [`${MODEL}=~"$model"`, `${VERSION}=~"$version"`];
+/** `metric{job, instance, model, version, ...}`. */
+const m = (metric: string, ...matchers: string[]) => sel(metric, S, ...CHOSEN, ...matchers);
+const VERSION_LEGEND = `{{${MODEL}}} v{{${VERSION}}}`;
+
+/** State timeline codes: 1 + the state's index in the catalogue's MODEL_STATES. */
+const STATE_COLOURS: Record<(typeof MODEL_STATES)[number], string> = {
+  loading: "blue",
+  ready: "green",
+  unloaded: "text",
+  failed: "red",
+};
+
+const stateMappings: ValueMapping[] = [
+  {
+    type: MappingType.ValueToText,
+    options: Object.fromEntries(
+      MODEL_STATES.map((state, i) => [String(i + 1), { text: state, color: STATE_COLOURS[state], index: i }]),
+    ),
+  },
+];
+
+/** One series per version whose value is its state's code: the one-hot state gauge folded into one number. */
+const stateCode = `max by (${MV.join(", ")}) (\n${MODEL_STATES.map(
+  (state, i) => `  ${m(PROM.modelState, `${STATE}="${state}"`)} * ${i + 1}`,
+).join("\n  or\n")}\n)`;
+
+export function modelMonitoring(): Dashboard {
+  return buildDashboard({
+    uid: DASHBOARD_UIDS.model,
+    title: "inferwatch / Model monitoring",
+    description:
+      "Per model and version: predictions against the training profile, confidence, input drift and data quality, inference latency, batch sizes and model lifecycle.",
+    tags: ["model"],
+    variables: [
+      datasourceVariable(),
+      ...sourceVariables({
+        scope: S,
+        probe: PROM.modelState,
+        label: "service",
+        description: "The ML API deployment (its OpenTelemetry service name, the job label).",
+      }),
+      labelValuesVariable({
+        name: "model",
+        label: "model",
+        description: "Models the chosen service serves.",
+        selector: sel(PROM.modelState, S),
+        of: MODEL,
+        multi: true,
+      }),
+      labelValuesVariable({
+        name: "version",
+        label: "version",
+        description: "Versions of the chosen models.",
+        selector: sel(PROM.modelState, S, `${MODEL}=~"$model"`),
+        of: VERSION,
+        multi: true,
+      }),
+    ],
+    rows: [
+      {
+        title: "Predictions",
+        panels: [
+          timeseries({
+            title: "Predicted class shares against training",
+            description:
+              "Share of each predicted class among the version's predictions (solid), and the class's share in the training data from the model profile (dashed series named 'training'). A class drifting away from its training share means the inputs or the world changed.",
+            unit: units.PercentUnit,
+            min: 0,
+            max: 1,
+            dashed: "^training .*",
+            queries: [
+              {
+                expr: `${sumBy([...MV, CLASS], rate(m(PROM.predictions)))}\n/ ignoring (${CLASS}) group_left\n${sumBy(MV, rate(m(PROM.predictions)))}`,
+                legend: `${VERSION_LEGEND} {{${CLASS}}}`,
+              },
+              {
+                expr: `max by (${MV.join(", ")}, ${CLASS}) (${m(PROM.classBaseline)})`,
+                legend: `training ${VERSION_LEGEND} {{${CLASS}}}`,
+              },
+            ],
+          }),
+          timeseries({
+            title: "Predictions by class",
+            description: "Predictions per second (one per row) by predicted class, stacked.",
+            unit: units.OpsPerSecond,
+            stacked: true,
+            queries: [
+              {
+                expr: sumBy([...MV, CLASS], rate(m(PROM.predictions))),
+                legend: `${VERSION_LEGEND} {{${CLASS}}}`,
+              },
+            ],
+          }),
+          heatmap({
+            title: "Confidence distribution",
+            description:
+              "Probability of the predicted class, one observation per row, as a heatmap over time: a model that grows unsure moves its mass down.",
+            unit: units.PercentUnit,
+            queries: [
+              {
+                expr: sumBy(["le"], increase(m(`${PROM.confidence}_bucket`))),
+                legend: "{{le}}",
+                heatmap: true,
+              },
+            ],
+          }),
+          timeseries({
+            title: `Low-confidence share (≤ ${LOW_CONFIDENCE}) against training`,
+            description: `Share of rows predicted with confidence at or below ${LOW_CONFIDENCE}, live and (series named 'training') on the training data from the model profile.`,
+            unit: units.PercentUnit,
+            min: 0,
+            max: 1,
+            dashed: "^training .*",
+            queries: [
+              {
+                expr: `${sumBy(MV, rate(m(`${PROM.confidence}_bucket`, `le="${LOW_CONFIDENCE}"`)))}\n/\n${sumBy(MV, rate(m(`${PROM.confidence}_count`)))}`,
+                legend: VERSION_LEGEND,
+              },
+              {
+                expr: `max by (${MV.join(", ")}) (${m(PROM.lowConfidenceBaseline)})`,
+                legend: `training ${VERSION_LEGEND}`,
+              },
+            ],
+          }),
+          timeseries({
+            title: "Prediction margin",
+            description:
+              "Probability of the predicted class minus the runner-up's: median and 10th percentile. A shrinking margin means the model hesitates between classes.",
+            unit: units.PercentUnit,
+            min: 0,
+            max: 1,
+            queries: [
+              { expr: quantile(0.5, PROM.margin, S, MV, ...CHOSEN), legend: `p50 ${VERSION_LEGEND}` },
+              { expr: quantile(0.1, PROM.margin, S, MV, ...CHOSEN), legend: `p10 ${VERSION_LEGEND}` },
+            ],
+          }),
+        ],
+      },
+      {
+        title: "Drift and data quality",
+        panels: [
+          timeseries({
+            title: "Drift (PSI) per feature",
+            description:
+              "Population stability index of each feature over the API's sliding window against the training distribution, with the threshold above which a feature counts as drifted (DRIFT_PSI_THRESHOLD, series named 'threshold'). Absent until a feature's window holds DRIFT_MIN_SAMPLES values.",
+            unit: units.NoUnit,
+            min: 0,
+            dashed: "^threshold .*",
+            queries: [
+              {
+                expr: `max by (${MV.join(", ")}, ${FEATURE}) (${m(PROM.psi)})`,
+                legend: `${VERSION_LEGEND} {{${FEATURE}}}`,
+              },
+              {
+                expr: `max by (${MV.join(", ")}) (${m(PROM.psiThreshold)})`,
+                legend: `threshold ${VERSION_LEGEND}`,
+              },
+            ],
+          }),
+          timeseries({
+            title: "Drift window fill",
+            description:
+              "Values in each feature's PSI window: PSI is reported once this reaches DRIFT_MIN_SAMPLES, and covers at most DRIFT_WINDOW_SIZE recent values.",
+            unit: units.Short,
+            min: 0,
+            queries: [
+              {
+                expr: `max by (${MV.join(", ")}, ${FEATURE}) (${m(PROM.windowSamples)})`,
+                legend: `${VERSION_LEGEND} {{${FEATURE}}}`,
+              },
+            ],
+          }),
+          timeseries({
+            title: "Missing feature values",
+            description: "Feature values sent as null, per second, by feature; the model imputes them.",
+            unit: units.CountsPerSecond,
+            queries: [
+              {
+                expr: sumBy([...MV, FEATURE], rate(m(PROM.missing))),
+                legend: `${VERSION_LEGEND} {{${FEATURE}}}`,
+              },
+            ],
+            width: 8,
+          }),
+          timeseries({
+            title: "Out-of-range values",
+            description:
+              "Numeric feature values outside the range seen in training, per second, by feature: served, but suspect.",
+            unit: units.CountsPerSecond,
+            queries: [
+              {
+                expr: sumBy([...MV, FEATURE], rate(m(PROM.outOfRange))),
+                legend: `${VERSION_LEGEND} {{${FEATURE}}}`,
+              },
+            ],
+            width: 8,
+          }),
+          timeseries({
+            title: "Unseen categories",
+            description:
+              "Categorical feature values the model was not trained on, per second, by feature; served as all-zero one-hot.",
+            unit: units.CountsPerSecond,
+            queries: [
+              {
+                expr: sumBy([...MV, FEATURE], rate(m(PROM.unseen))),
+                legend: `${VERSION_LEGEND} {{${FEATURE}}}`,
+              },
+            ],
+            width: 8,
+          }),
+          timeseries({
+            title: "Rejected requests by reason",
+            description:
+              "Requests the version's input schema rejected (400), per second, by validation reason.",
+            unit: units.RequestsPerSecond,
+            stacked: true,
+            queries: [
+              {
+                expr: sumBy([...MV, REASON], rate(m(PROM.validationErrors))),
+                legend: `${VERSION_LEGEND} {{${REASON}}}`,
+              },
+            ],
+            width: 24,
+          }),
+        ],
+      },
+      {
+        title: "Inference",
+        panels: [
+          timeseries({
+            title: "Inference latency",
+            description:
+              "p50, p95 and p99 time to answer an inference request, by version. The 'inference span' series is the same time measured on the trace's inference span (all models together, as the span metrics carry no model label); its exemplars open the trace in Jaeger.",
+            unit: units.Seconds,
+            min: 0,
+            queries: [
+              ...[0.5, 0.95, 0.99].map((q) => ({
+                expr: quantile(q, PROM.inferenceDuration, S, MV, ...CHOSEN),
+                legend: `p${q * 100} ${VERSION_LEGEND}`,
+              })),
+              {
+                expr: quantile(0.99, SPAN_METRICS.duration, S, [], `span_name="inference"`),
+                legend: "p99 inference span",
+                exemplar: true,
+              },
+            ],
+          }),
+          timeseries({
+            title: "Latency by phase (p95)",
+            description:
+              "95th percentile time of each phase of a successful inference: validation, preprocess, run (ONNX Runtime) and postprocess.",
+            unit: units.Seconds,
+            min: 0,
+            queries: [
+              {
+                expr: quantile(0.95, PROM.phaseDuration, S, [...MV, PHASE], ...CHOSEN),
+                legend: `${VERSION_LEGEND} {{${PHASE}}}`,
+              },
+            ],
+          }),
+          timeseries({
+            title: "Inference requests by outcome",
+            description:
+              "Inference requests per second by outcome: success, invalid_input (400), unavailable (version not loaded, 503) and error (500).",
+            unit: units.RequestsPerSecond,
+            stacked: true,
+            queries: [
+              {
+                expr: sumBy([...MV, OUTCOME], rate(m(`${PROM.inferenceDuration}_count`))),
+                legend: `${VERSION_LEGEND} {{${OUTCOME}}}`,
+              },
+            ],
+          }),
+          timeseries({
+            title: "Batch size",
+            description: "Rows per successful inference request: median and 95th percentile.",
+            unit: units.Short,
+            min: 0,
+            queries: [
+              { expr: quantile(0.5, PROM.rows, S, MV, ...CHOSEN), legend: `p50 ${VERSION_LEGEND}` },
+              { expr: quantile(0.95, PROM.rows, S, MV, ...CHOSEN), legend: `p95 ${VERSION_LEGEND}` },
+            ],
+          }),
+        ],
+      },
+      {
+        title: "Lifecycle",
+        panels: [
+          stateTimeline({
+            title: "Model state",
+            description: "The state each version is in over time: loading, ready, unloaded or failed.",
+            unit: units.NoUnit,
+            mappings: stateMappings,
+            queries: [{ expr: stateCode, legend: VERSION_LEGEND }],
+          }),
+          timeseries({
+            title: "Load and unload events",
+            description:
+              "Model version loads by outcome (success or failure) and unloads through the repository API, per rate interval.",
+            unit: units.Short,
+            min: 0,
+            queries: [
+              {
+                expr: sumBy([...MV, LOAD_OUTCOME], increase(m(`${PROM.loadDuration}_count`))),
+                legend: `load {{${LOAD_OUTCOME}}} ${VERSION_LEGEND}`,
+              },
+              { expr: sumBy(MV, increase(m(PROM.unloads))), legend: `unload ${VERSION_LEGEND}` },
+            ],
+          }),
+          table({
+            title: "Versions served",
+            description:
+              "Every loaded version with the checksum of the bytes served and when it was trained (inferwatch_model_info).",
+            unit: units.NoUnit,
+            width: 24,
+            height: 6,
+            queries: [
+              {
+                expr: `max by (${MV.join(", ")}, ${promLabel(ATTR.checksum)}, ${promLabel(ATTR.trainedAt)}) (${m(PROM.modelInfo)})`,
+                instant: true,
+                table: true,
+              },
+            ],
+          }),
+        ],
+      },
+    ],
+  });
+}

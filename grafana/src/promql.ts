@@ -1,0 +1,47 @@
+/**
+ * PromQL pieces the dashboards share. Every selector is scoped to a source through its `job` and `instance`
+ * template variables, so no query hard-codes either and every panel follows the dashboard's choices.
+ */
+
+/** The template variables that pick one source of metrics: a job and its instances. */
+export interface Scope {
+  job: string;
+  instance: string;
+}
+
+/** Grafana's range for rate(): at least four scrape intervals, and grows with the panel's step. */
+export const RATE_INTERVAL = "$__rate_interval";
+/** The dashboard's whole time range, for totals over what is on screen. */
+export const RANGE = "$__range";
+
+/** `metric{job=~"$job", instance=~"$instance", ...matchers}`. */
+export function sel(metric: string, scope: Scope, ...matchers: string[]): string {
+  const all = [`job=~"$${scope.job}"`, `instance=~"$${scope.instance}"`, ...matchers];
+  return `${metric}{${all.join(", ")}}`;
+}
+
+/** `rate(selector[$__rate_interval])`. */
+export function rate(selector: string): string {
+  return `rate(${selector}[${RATE_INTERVAL}])`;
+}
+
+/** `increase(selector[range])`, by default over one rate interval. */
+export function increase(selector: string, range: string = RATE_INTERVAL): string {
+  return `increase(${selector}[${range}])`;
+}
+
+/** `sum by (labels) (expr)`; `sum (expr)` without labels. */
+export function sumBy(labels: readonly string[], expr: string): string {
+  return labels.length > 0 ? `sum by (${labels.join(", ")}) (${expr})` : `sum (${expr})`;
+}
+
+/** The q-quantile of a histogram's rate, by the given labels (plus `le`). */
+export function quantile(
+  q: number,
+  histogram: string,
+  scope: Scope,
+  by: readonly string[],
+  ...matchers: string[]
+) {
+  return `histogram_quantile(${q}, ${sumBy([...by, "le"], rate(sel(`${histogram}_bucket`, scope, ...matchers)))})`;
+}
