@@ -14,7 +14,12 @@ import { alertRule, DEPENDS, DEPENDS_ON, type RuleGroup } from "./rule-model.js"
 /** The ML API's `job`: its OTEL_SERVICE_NAME, as the API sets it by default. */
 export const API_JOB = OTEL_DEFAULTS.OTEL_SERVICE_NAME.value;
 
-const anyOf = (names: readonly string[]) => `{__name__=~"${names.join("|")}"}`;
+/**
+ * Fires when any of `counters` grows, by `by`. One sum per counter joined with `or`: a single rate over
+ * `{__name__=~"a|b"}` fails, because rate drops the names and leaves two series with one label set.
+ */
+const anyGrowing = (counters: readonly string[], by: string, window: string) =>
+  counters.map((name) => `sum by (${by}) (rate(${name}[${window}])) > 0`).join("\nor\n");
 
 export function pipelineGroups(scale: Timescale): RuleGroup[] {
   const d = (seconds: number) => scale.d(seconds);
@@ -48,7 +53,7 @@ export function pipelineGroups(scale: Timescale): RuleGroup[] {
         }),
         alertRule({
           alert: "CollectorRefusingData",
-          expr: `sum by (job, instance, receiver) (rate(${anyOf(EXTERNAL.collectorRefused)}[${collectorWindow}])) > 0`,
+          expr: anyGrowing(EXTERNAL.collectorRefused, "job, instance, receiver", collectorWindow),
           for: d(PIPELINE.collectorErrorFor),
           severity: "warning",
           labels: { [DEPENDS_ON]: DEPENDS.collector },
@@ -60,7 +65,7 @@ export function pipelineGroups(scale: Timescale): RuleGroup[] {
         }),
         alertRule({
           alert: "CollectorExportFailing",
-          expr: `sum by (job, instance, exporter) (rate(${anyOf(EXTERNAL.collectorSendFailed)}[${collectorWindow}])) > 0`,
+          expr: anyGrowing(EXTERNAL.collectorSendFailed, "job, instance, exporter", collectorWindow),
           for: d(PIPELINE.collectorErrorFor),
           severity: "warning",
           labels: { [DEPENDS_ON]: DEPENDS.collector },

@@ -1,0 +1,682 @@
+import { PROM } from "../../ml-api/src/telemetry/prometheus-names.js";
+import { EXTERNAL } from "../../prometheus/rules/external-metrics.js";
+import { API_JOB } from "../../prometheus/rules/pipeline-alerts.js";
+
+/**
+ * `promtool test rules` cases for every alert, at real time scale: for each, input series where it must
+ * fire (with the summary and description people will read, values included) and where it must stay quiet
+ * (below threshold, too little traffic, data that must not count). rules.test.ts writes them as promtool's
+ * YAML, adds each alert's runbook and dashboard links, and checks every alert has both kinds of case.
+ */
+
+export interface Expected {
+  labels: Record<string, string>;
+  summary: string;
+  description: string;
+}
+
+export interface Check {
+  /** promtool eval_time, e.g. "70m". */
+  at: string;
+  alert: string;
+  /** Empty: the alert must not be firing at `at`. */
+  expect: Expected[];
+}
+
+export interface RuleCase {
+  name: string;
+  /** Sample spacing of the input series; 1m unless set. */
+  interval?: string;
+  series: { series: string; values: string }[];
+  checks: Check[];
+}
+
+const JOB = `job="${API_JOB}"`;
+const INSTANCE = `instance="10.0.0.1:8002"`;
+const API = `${JOB}, ${INSTANCE}`;
+const INFER_ROUTE = `http_route="/v2/models/:name/infer", http_request_method="POST"`;
+const MODEL = `model_name="penguins", model_version="2"`;
+
+/** A counter growing by `perStep` for `steps` intervals. */
+const grows = (perStep: number, steps: number) => `0+${perStep}x${steps}`;
+/** A value held for `steps` intervals. */
+const flat = (value: number, steps: number) => `${value}x${steps}`;
+
+const http = (status: number, values: string, route = INFER_ROUTE) => ({
+  series: `${EXTERNAL.httpDuration}_count{${API}, ${route}, http_response_status_code="${status}"}`,
+  values,
+});
+const inference = (outcome: string, values: string, model = MODEL) => ({
+  series: `${PROM.inferenceDuration}_count{${API}, ${model}, inference_outcome="${outcome}"}`,
+  values,
+});
+const latencyBucket = (le: string, values: string) => ({
+  series: `${PROM.inferenceDuration}_bucket{${API}, ${MODEL}, inference_outcome="success", le="${le}"}`,
+  values,
+});
+const modelState = (version: string, state: string, values: string) => ({
+  series: `${PROM.modelState}{${API}, model_name="penguins", model_version="${version}", model_state="${state}"}`,
+  values,
+});
+
+const SERVICE = { job: API_JOB };
+const PENGUINS = { job: API_JOB, model_name: "penguins" };
+const DEPENDS = { depends_on: "ml-api-telemetry" };
+
+const burn = (
+  level: "Service" | "Model",
+  slo: "availability" | "latency",
+  severity: "critical" | "warning",
+  value: string,
+): Expected => {
+  const who = level === "Service" ? `Service ${API_JOB}` : `Model penguins on ${API_JOB}`;
+  const what =
+    slo === "availability"
+      ? level === "Service"
+        ? "requests answered 5xx"
+        : "inference requests answered unavailable or error"
+      : "successful inference requests slower than 0.1 s";
+  const target = slo === "availability" ? "99.9" : "99";
+  const windows = severity === "critical" ? "1h/5m at 14.4x or 6h/30m at 6x" : "1d/2h at 3x or 3d/6h at 1x";
+  return {
+    labels: { ...(level === "Service" ? SERVICE : PENGUINS), severity, slo, ...DEPENDS },
+    summary: `${who} is ${severity === "critical" ? "fast" : "slowly"} burning its ${slo} error budget`,
+    description:
+      `${who}: ${what} are spending the 30-day error budget of the ${target}% ${slo} SLO ${value}x faster ` +
+      `than sustainable over the long window (windows ${windows}).`,
+  };
+};
+
+export const RULE_CASES: RuleCase[] = [
+  {
+    name: "5% of requests failing (503) burns the availability budget 47.6x: page and ticket",
+    series: [http(200, grows(100, 120)), http(503, grows(5, 120))],
+    checks: [
+      {
+        at: "70m",
+        alert: "ServiceAvailabilityBudgetBurn",
+        expect: [
+          burn("Service", "availability", "critical", "47.6"),
+          burn("Service", "availability", "warning", "47.6"),
+        ],
+      },
+    ],
+  },
+  {
+    name: "half the requests failing at one request a minute is too little traffic to page",
+    series: [http(200, grows(0.5, 120)), http(503, grows(0.5, 120))],
+    checks: [{ at: "75m", alert: "ServiceAvailabilityBudgetBurn", expect: [] }],
+  },
+  {
+    name: "client errors (4xx) and readiness probes answering 503 are no availability failures",
+    series: [
+      http(200, grows(100, 120)),
+      http(400, grows(30, 120)),
+      http(404, grows(10, 120)),
+      http(503, grows(50, 120), `http_route="/readyz", http_request_method="GET"`),
+      http(503, grows(50, 120), `http_route="/v2/models/:name/ready", http_request_method="GET"`),
+    ],
+    checks: [{ at: "70m", alert: "ServiceAvailabilityBudgetBurn", expect: [] }],
+  },
+  {
+    name: "a model answering 9% of its requests unavailable burns its budget and its error ratio warns",
+    series: [inference("success", grows(100, 120)), inference("unavailable", grows(10, 120))],
+    checks: [
+      {
+        at: "70m",
+        alert: "ModelAvailabilityBudgetBurn",
+        expect: [
+          burn("Model", "availability", "critical", "90.9"),
+          burn("Model", "availability", "warning", "90.9"),
+        ],
+      },
+      {
+        at: "70m",
+        alert: "InferenceErrorRatioHigh",
+        expect: [
+          {
+            labels: { ...PENGUINS, model_version: "2", severity: "warning", ...DEPENDS },
+            summary: "Model penguins version 2 fails 9.091% of requests",
+            description: `9.091% of the inference requests to model penguins version 2 on ${API_JOB} over the last 5m were answered unavailable (503) or error (500); the warning threshold is 5%.`,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "a model failing half of one request a minute is too little traffic for its alerts",
+    series: [inference("success", grows(0.5, 120)), inference("error", grows(0.5, 120))],
+    checks: [
+      { at: "75m", alert: "ModelAvailabilityBudgetBurn", expect: [] },
+      { at: "75m", alert: "InferenceErrorRatioHigh", expect: [] },
+    ],
+  },
+  {
+    name: "invalid input is the client's error: no model availability alert",
+    series: [inference("success", grows(100, 120)), inference("invalid_input", grows(50, 120))],
+    checks: [
+      { at: "70m", alert: "ModelAvailabilityBudgetBurn", expect: [] },
+      { at: "70m", alert: "InferenceErrorRatioHigh", expect: [] },
+    ],
+  },
+  {
+    name: "20% of successful requests slower than 0.1 s burn the latency budget 20x",
+    series: [
+      inference("success", grows(100, 120)),
+      latencyBucket("0.1", grows(80, 120)),
+      latencyBucket("+Inf", grows(100, 120)),
+    ],
+    checks: [
+      {
+        at: "70m",
+        alert: "ServiceLatencyBudgetBurn",
+        expect: [
+          burn("Service", "latency", "critical", "20.0"),
+          burn("Service", "latency", "warning", "20.0"),
+        ],
+      },
+      {
+        at: "70m",
+        alert: "ModelLatencyBudgetBurn",
+        expect: [burn("Model", "latency", "critical", "20.0"), burn("Model", "latency", "warning", "20.0")],
+      },
+    ],
+  },
+  {
+    name: "slow requests at one a minute are too little traffic to page on latency",
+    series: [
+      inference("success", grows(1, 120)),
+      latencyBucket("0.1", grows(0, 120)),
+      latencyBucket("+Inf", grows(1, 120)),
+    ],
+    checks: [
+      { at: "75m", alert: "ServiceLatencyBudgetBurn", expect: [] },
+      { at: "75m", alert: "ModelLatencyBudgetBurn", expect: [] },
+    ],
+  },
+  {
+    name: "0.5% slow requests stay within the latency budget",
+    series: [
+      inference("success", grows(200, 120)),
+      latencyBucket("0.1", grows(199, 120)),
+      latencyBucket("+Inf", grows(200, 120)),
+    ],
+    checks: [
+      { at: "70m", alert: "ServiceLatencyBudgetBurn", expect: [] },
+      { at: "70m", alert: "ModelLatencyBudgetBurn", expect: [] },
+    ],
+  },
+  {
+    name: "every version of a model unloaded pages; one version left ready does not",
+    series: [
+      modelState("1", "ready", "1 1 0 0 0 0 0 0"),
+      modelState("1", "unloaded", "0 0 1 1 1 1 1 1"),
+      modelState("2", "ready", "1 1 1 1 1 0 0 0 0"),
+      modelState("2", "unloaded", "0 0 0 0 0 1 1 1 1"),
+    ],
+    checks: [
+      { at: "4m", alert: "ModelNotLoaded", expect: [] },
+      {
+        at: "7m",
+        alert: "ModelNotLoaded",
+        expect: [
+          {
+            labels: { ...PENGUINS, instance: "10.0.0.1:8002", severity: "critical", ...DEPENDS },
+            summary: "Model penguins has no version loaded",
+            description: `No version of model penguins is ready on 10.0.0.1:8002 (${API_JOB}): every request for it is answered 503 until one is loaded.`,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "a version that failed to load warns; one still loading does not",
+    series: [modelState("3", "failed", "0 0 0 0 0 1 1 1 1"), modelState("3", "loading", "1 1 1 1 1 0 0 0 0")],
+    checks: [
+      { at: "4m", alert: "ModelVersionLoadFailed", expect: [] },
+      {
+        at: "8m",
+        alert: "ModelVersionLoadFailed",
+        expect: [
+          {
+            labels: {
+              ...PENGUINS,
+              instance: "10.0.0.1:8002",
+              model_version: "3",
+              model_state: "failed",
+              severity: "warning",
+              ...DEPENDS,
+            },
+            summary: "Model penguins version 3 failed to load",
+            description: `Model penguins version 3 on ${API_JOB} (instance 10.0.0.1:8002) is in state failed: its files could not be loaded, and requests for this version get 503.`,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "half the predictions at low confidence against a 5% training baseline is a collapse",
+    series: [
+      { series: `${PROM.confidence}_count{${API}, ${MODEL}}`, values: grows(10, 60) },
+      { series: `${PROM.confidence}_bucket{${API}, ${MODEL}, le="0.8"}`, values: grows(5, 60) },
+      { series: `${PROM.lowConfidenceBaseline}{${API}, ${MODEL}}`, values: flat(0.05, 60) },
+    ],
+    checks: [
+      {
+        at: "50m",
+        alert: "PredictionConfidenceCollapse",
+        expect: [
+          {
+            labels: { ...PENGUINS, model_version: "2", severity: "warning", ...DEPENDS },
+            summary: "Model penguins version 2 is unsure of 50% of its predictions",
+            description: `50% of the predictions of model penguins version 2 on ${API_JOB} over the last 30m had a confidence at or below 0.8; on its training data it was 5%. The inputs may have moved away from what the model knows.`,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "12% low-confidence predictions against a 5% baseline, or few predictions, are no collapse",
+    series: [
+      { series: `${PROM.confidence}_count{${API}, ${MODEL}}`, values: grows(10, 60) },
+      { series: `${PROM.confidence}_bucket{${API}, ${MODEL}, le="0.8"}`, values: grows(1.2, 60) },
+      { series: `${PROM.lowConfidenceBaseline}{${API}, ${MODEL}}`, values: flat(0.05, 60) },
+      {
+        series: `${PROM.confidence}_count{${API}, model_name="penguins", model_version="1"}`,
+        values: grows(5, 60),
+      },
+      {
+        series: `${PROM.confidence}_bucket{${API}, model_name="penguins", model_version="1", le="0.8"}`,
+        values: grows(5, 60),
+      },
+      {
+        series: `${PROM.lowConfidenceBaseline}{${API}, model_name="penguins", model_version="1"}`,
+        values: flat(0.05, 60),
+      },
+    ],
+    checks: [{ at: "50m", alert: "PredictionConfidenceCollapse", expect: [] }],
+  },
+  {
+    name: "a feature's PSI over the threshold for 15 minutes is drift",
+    series: [
+      { series: `${PROM.psi}{${API}, ${MODEL}, feature_name="bill_length_mm"}`, values: flat(0.35, 30) },
+      { series: `${PROM.psi}{${API}, ${MODEL}, feature_name="body_mass_g"}`, values: flat(0.05, 30) },
+      { series: `${PROM.psiThreshold}{${API}, ${MODEL}}`, values: flat(0.2, 30) },
+    ],
+    checks: [
+      {
+        at: "20m",
+        alert: "FeatureDrift",
+        expect: [
+          {
+            labels: {
+              ...PENGUINS,
+              model_version: "2",
+              feature_name: "bill_length_mm",
+              severity: "warning",
+              ...DEPENDS,
+            },
+            summary: "Feature bill_length_mm of model penguins has drifted (PSI 0.35)",
+            description: `The population stability index of feature bill_length_mm for model penguins version 2 on ${API_JOB} is 0.350, over the threshold of 0.2 (the API reports PSI only once a feature's window holds DRIFT_MIN_SAMPLES values).`,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "PSI under the threshold, or not reported yet (window too small), is no drift",
+    series: [
+      { series: `${PROM.psi}{${API}, ${MODEL}, feature_name="body_mass_g"}`, values: flat(0.15, 30) },
+      {
+        series: `${PROM.windowSamples}{${API}, ${MODEL}, feature_name="bill_length_mm"}`,
+        values: flat(40, 30),
+      },
+      { series: `${PROM.psiThreshold}{${API}, ${MODEL}}`, values: flat(0.2, 30) },
+    ],
+    checks: [{ at: "20m", alert: "FeatureDrift", expect: [] }],
+  },
+  {
+    name: "a model predicting only Adelie where training had 44% is a class shift",
+    series: [
+      { series: `${PROM.predictions}{${API}, ${MODEL}, prediction_class="Adelie"}`, values: grows(10, 90) },
+      { series: `${PROM.predictions}{${API}, ${MODEL}, prediction_class="Chinstrap"}`, values: flat(0, 90) },
+      { series: `${PROM.predictions}{${API}, ${MODEL}, prediction_class="Gentoo"}`, values: flat(0, 90) },
+      {
+        series: `${PROM.classBaseline}{${API}, ${MODEL}, prediction_class="Adelie"}`,
+        values: flat(0.44, 90),
+      },
+      {
+        series: `${PROM.classBaseline}{${API}, ${MODEL}, prediction_class="Chinstrap"}`,
+        values: flat(0.2, 90),
+      },
+      {
+        series: `${PROM.classBaseline}{${API}, ${MODEL}, prediction_class="Gentoo"}`,
+        values: flat(0.36, 90),
+      },
+    ],
+    checks: [
+      {
+        at: "80m",
+        alert: "PredictionClassShift",
+        expect: [
+          {
+            labels: { ...PENGUINS, model_version: "2", severity: "warning", ...DEPENDS },
+            summary: "Model penguins version 2 predicts classes in shares unlike its training data",
+            description: `The predicted classes of model penguins version 2 on ${API_JOB} over the last 1h differ from the training shares by a total variation distance of 0.56 (0: the same, 1: disjoint; warning above 0.25).`,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "classes predicted in their training shares are no shift",
+    series: [
+      { series: `${PROM.predictions}{${API}, ${MODEL}, prediction_class="Adelie"}`, values: grows(4.4, 90) },
+      { series: `${PROM.predictions}{${API}, ${MODEL}, prediction_class="Chinstrap"}`, values: grows(2, 90) },
+      { series: `${PROM.predictions}{${API}, ${MODEL}, prediction_class="Gentoo"}`, values: grows(3.6, 90) },
+      {
+        series: `${PROM.classBaseline}{${API}, ${MODEL}, prediction_class="Adelie"}`,
+        values: flat(0.44, 90),
+      },
+      {
+        series: `${PROM.classBaseline}{${API}, ${MODEL}, prediction_class="Chinstrap"}`,
+        values: flat(0.2, 90),
+      },
+      {
+        series: `${PROM.classBaseline}{${API}, ${MODEL}, prediction_class="Gentoo"}`,
+        values: flat(0.36, 90),
+      },
+    ],
+    checks: [{ at: "80m", alert: "PredictionClassShift", expect: [] }],
+  },
+  {
+    name: "a ready model without a request for half an hour is worth knowing",
+    series: [modelState("2", "ready", flat(1, 60)), inference("success", flat(500, 60))],
+    checks: [
+      {
+        at: "40m",
+        alert: "NoTraffic",
+        expect: [
+          {
+            labels: { ...PENGUINS, severity: "info", ...DEPENDS },
+            summary: "Model penguins is loaded but gets no requests",
+            description: `Model penguins on ${API_JOB} is ready but has received no inference request for 15m: clients may be failing before they reach it.`,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "a ready model with requests flowing has traffic",
+    series: [modelState("2", "ready", flat(1, 60)), inference("success", grows(1, 60))],
+    checks: [{ at: "40m", alert: "NoTraffic", expect: [] }],
+  },
+  {
+    name: "the collector's exporter unreachable pages; reachable again, it stops",
+    series: [
+      { series: `up{job="otel-collector", instance="127.0.0.1:8889"}`, values: "1 1 0 0 0 0 1 1 1" },
+      { series: `up{job="otel-collector-internal", instance="127.0.0.1:8888"}`, values: flat(1, 8) },
+    ],
+    checks: [
+      {
+        at: "5m",
+        alert: "CollectorDown",
+        expect: [
+          {
+            labels: { job: "otel-collector", instance: "127.0.0.1:8889", severity: "critical" },
+            summary: "The OpenTelemetry Collector cannot be scraped",
+            description:
+              "Prometheus cannot scrape the collector's exporter at 127.0.0.1:8889: no application metrics reach Prometheus, and every alert computed from them is blind until it is back.",
+          },
+        ],
+      },
+      { at: "7m", alert: "CollectorDown", expect: [] },
+      { at: "7m", alert: "CollectorScrapeMissing", expect: [] },
+    ],
+  },
+  {
+    name: "no scrape target for the collector's exporter",
+    series: [{ series: `up{job="otel-collector-internal", instance="127.0.0.1:8888"}`, values: flat(1, 10) }],
+    checks: [
+      {
+        at: "8m",
+        alert: "CollectorScrapeMissing",
+        expect: [
+          {
+            labels: { job: "otel-collector", severity: "warning" },
+            summary: "Prometheus has no scrape target for the collector (job otel-collector)",
+            description:
+              "Prometheus has no target for job otel-collector: its configuration does not scrape the collector, so the collector being down would go unnoticed.",
+          },
+        ],
+      },
+      { at: "8m", alert: "CollectorDown", expect: [] },
+    ],
+  },
+  {
+    name: "the collector refusing metric points for five minutes warns; a refusal long past does not",
+    series: [
+      {
+        series: `otelcol_receiver_refused_metric_points_total{job="otel-collector-internal", instance="127.0.0.1:8888", receiver="otlp", transport="http"}`,
+        values: grows(60, 15),
+      },
+      {
+        series: `otelcol_receiver_refused_spans_total{job="otel-collector-internal", instance="127.0.0.1:8888", receiver="otlp", transport="http"}`,
+        values: `0 60 60x30`,
+      },
+    ],
+    checks: [
+      {
+        at: "12m",
+        alert: "CollectorRefusingData",
+        expect: [
+          {
+            labels: {
+              job: "otel-collector-internal",
+              instance: "127.0.0.1:8888",
+              receiver: "otlp",
+              severity: "warning",
+              depends_on: "collector",
+            },
+            summary: "The collector refuses telemetry on receiver otlp",
+            description:
+              "The collector at 127.0.0.1:8888 refuses 1 items/s on receiver otlp (memory limiter or a full pipeline): senders drop that telemetry.",
+          },
+        ],
+      },
+      { at: "28m", alert: "CollectorRefusingData", expect: [] },
+    ],
+  },
+  {
+    name: "spans failing to reach Jaeger warn; sends that all succeed do not",
+    series: [
+      {
+        series: `otelcol_exporter_send_failed_spans_total{job="otel-collector-internal", instance="127.0.0.1:8888", exporter="otlp_grpc/jaeger"}`,
+        values: "0 0 0 0 0 0 0 0 0 0 0 0 30+30x15",
+      },
+    ],
+    checks: [
+      { at: "10m", alert: "CollectorExportFailing", expect: [] },
+      {
+        at: "25m",
+        alert: "CollectorExportFailing",
+        expect: [
+          {
+            labels: {
+              job: "otel-collector-internal",
+              instance: "127.0.0.1:8888",
+              exporter: "otlp_grpc/jaeger",
+              severity: "warning",
+              depends_on: "collector",
+            },
+            summary: "The collector fails to export through otlp_grpc/jaeger",
+            description:
+              "The collector at 127.0.0.1:8888 fails to send 500m items/s through exporter otlp_grpc/jaeger: that telemetry is lost after the retries.",
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "no metrics from the ML API at all pages",
+    series: [{ series: `up{job="otel-collector", instance="127.0.0.1:8889"}`, values: flat(1, 10) }],
+    checks: [
+      {
+        at: "5m",
+        alert: "MLApiTelemetryMissing",
+        expect: [
+          {
+            labels: { job: API_JOB, severity: "critical", depends_on: "collector" },
+            summary: `No telemetry from the ML API (${API_JOB})`,
+            description: `Prometheus has received no fresh metrics from ${API_JOB} for 2m: the API is down, cannot reach the collector, or does not export. Model and SLO alerts are blind meanwhile.`,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "ML API series frozen (the collector re-serving its last values) pages; fresh ones do not",
+    series: [
+      modelState("2", "ready", flat(1, 20)),
+      { series: `${EXTERNAL.processCpu}{${API}, process_cpu_state="user"}`, values: "0+0.5x8 4x12" },
+    ],
+    checks: [
+      { at: "6m", alert: "MLApiTelemetryMissing", expect: [] },
+      {
+        at: "16m",
+        alert: "MLApiTelemetryMissing",
+        expect: [
+          {
+            labels: { job: API_JOB, severity: "critical", depends_on: "collector" },
+            summary: `No telemetry from the ML API (${API_JOB})`,
+            description: `Prometheus has received no fresh metrics from ${API_JOB} for 2m: the API is down, cannot reach the collector, or does not export. Model and SLO alerts are blind meanwhile.`,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "failed rule evaluations page; none in the last five minutes do not",
+    series: [
+      {
+        series: `${EXTERNAL.ruleFailures}{job="prometheus", instance="127.0.0.1:9090", rule_group="/etc/prometheus/rules/slo.yml;inferwatch-sli"}`,
+        values: "0 0 0 3 3 3 3 3 3 3 3 3 3 3",
+      },
+    ],
+    checks: [
+      { at: "2m", alert: "PrometheusRuleEvaluationFailures", expect: [] },
+      {
+        at: "5m",
+        alert: "PrometheusRuleEvaluationFailures",
+        expect: [
+          {
+            labels: {
+              job: "prometheus",
+              instance: "127.0.0.1:9090",
+              rule_group: "/etc/prometheus/rules/slo.yml;inferwatch-sli",
+              severity: "critical",
+            },
+            summary:
+              "Prometheus fails to evaluate rules of group /etc/prometheus/rules/slo.yml;inferwatch-sli",
+            description:
+              "3 evaluations of rule group /etc/prometheus/rules/slo.yml;inferwatch-sli failed on 127.0.0.1:9090 in the last 5m: its alerts may not fire when they should.",
+          },
+        ],
+      },
+      { at: "13m", alert: "PrometheusRuleEvaluationFailures", expect: [] },
+    ],
+  },
+  {
+    name: "Prometheus without an Alertmanager pages",
+    series: [
+      {
+        series: `${EXTERNAL.alertmanagersDiscovered}{job="prometheus", instance="127.0.0.1:9090"}`,
+        values: flat(0, 10),
+      },
+    ],
+    checks: [
+      {
+        at: "8m",
+        alert: "PrometheusNotConnectedToAlertmanager",
+        expect: [
+          {
+            labels: { job: "prometheus", instance: "127.0.0.1:9090", severity: "critical" },
+            summary: "Prometheus 127.0.0.1:9090 cannot hand alerts to Alertmanager",
+            description:
+              "Prometheus 127.0.0.1:9090 has no Alertmanager to send to, or its sends fail: alerts fire in Prometheus but reach nobody. This one arrives only if another path still works; the missing Watchdog heartbeat is the reliable sign.",
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "Prometheus with its Alertmanager and no send errors is connected",
+    series: [
+      {
+        series: `${EXTERNAL.alertmanagersDiscovered}{job="prometheus", instance="127.0.0.1:9090"}`,
+        values: flat(1, 10),
+      },
+      {
+        series: `${EXTERNAL.notificationErrors}{job="prometheus", instance="127.0.0.1:9090", alertmanager="http://127.0.0.1:9093/api/v2/alerts"}`,
+        values: flat(0, 10),
+      },
+    ],
+    checks: [{ at: "8m", alert: "PrometheusNotConnectedToAlertmanager", expect: [] }],
+  },
+  {
+    name: "email notifications failing for five minutes warn; Slack sending fine does not",
+    series: [
+      {
+        series: `${EXTERNAL.notificationsFailed}{job="alertmanager", instance="127.0.0.1:9093", integration="email"}`,
+        values: grows(6, 15),
+      },
+      {
+        series: `${EXTERNAL.notificationsFailed}{job="alertmanager", instance="127.0.0.1:9093", integration="slack"}`,
+        values: flat(0, 15),
+      },
+    ],
+    checks: [
+      { at: "3m", alert: "AlertmanagerNotificationsFailing", expect: [] },
+      {
+        at: "12m",
+        alert: "AlertmanagerNotificationsFailing",
+        expect: [
+          {
+            labels: {
+              job: "alertmanager",
+              instance: "127.0.0.1:9093",
+              integration: "email",
+              severity: "warning",
+            },
+            summary: "Alertmanager fails to send email notifications",
+            description:
+              "Alertmanager 127.0.0.1:9093 fails 100m email notifications/s: people on that channel are not being told about alerts.",
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "the Watchdog always fires",
+    series: [],
+    checks: [
+      {
+        at: "1m",
+        alert: "Watchdog",
+        expect: [
+          {
+            labels: { severity: "info" },
+            summary: "Alerting works: this alert always fires",
+            description:
+              "Always firing, routed to the heartbeat receiver. When the heartbeat stops, something between Prometheus and the notification channels is broken.",
+          },
+        ],
+      },
+    ],
+  },
+];
+
+/** Alerts that cannot have a quiet case, and why. */
+export const NO_QUIET_CASE: Record<string, string> = {
+  Watchdog: "it fires by design at every evaluation; its silence is what the heartbeat receiver detects",
+};

@@ -1,0 +1,214 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parser } from "@prometheus-io/lezer-promql";
+import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { ATTR, METRICS, type MetricKey } from "../../ml-api/src/telemetry/metric-catalogue.js";
+import { PROM, promLabel } from "../../ml-api/src/telemetry/prometheus-names.js";
+import { EXTERNAL_NAMES } from "../../prometheus/rules/external-metrics.js";
+import { renderRuleFile, ruleFiles } from "../../prometheus/rules/rule-files.js";
+import { type AlertingRule, anchor, isAlert, type Rule } from "../../prometheus/rules/rule-model.js";
+import { binary, REPO_ROOT } from "../../stack/layout.js";
+import { NO_QUIET_CASE, RULE_CASES, type RuleCase } from "./rule-cases.js";
+
+/**
+ * The committed rule files are what the rule code generates, Prometheus accepts them, every metric and
+ * label they read exists, every alert carries what people need, and promtool's unit tests (rule-cases.ts)
+ * show each alert firing where it must and quiet where it must.
+ */
+
+const RULES_DIR = join(REPO_ROOT, "prometheus", "rules");
+const GUIDE = join(REPO_ROOT, "MONITORING_DEPLOYMENT_GUIDE.md");
+const files = ruleFiles();
+const rules: Rule[] = files.flatMap((f) => f.groups.flatMap((g) => g.rules));
+const alerts = rules.filter(isAlert);
+const alertNames = [...new Set(alerts.map((a) => a.alert))];
+const promtool = binary("promtool");
+const tmp = mkdtempSync(join(tmpdir(), "inferwatch-rules-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Metric names and label names a PromQL expression reads. */
+function selectors(expr: string): { metrics: string[]; labels: string[] } {
+  const metrics: string[] = [];
+  const labels: string[] = [];
+  const text = (from: number, to: number) => expr.slice(from, to);
+  parser.parse(expr).iterate({
+    enter(node) {
+      if (node.name === "Identifier" && node.node.parent?.name === "VectorSelector") {
+        metrics.push(text(node.from, node.to));
+      } else if (node.name === "LabelName") {
+        labels.push(text(node.from, node.to));
+      } else if (node.name === "UnquotedLabelMatcher" && text(node.from, node.to).startsWith("__name__")) {
+        const value = text(node.from, node.to)
+          .replace(/^__name__=~?"/, "")
+          .replace(/"$/, "");
+        metrics.push(...value.split("|"));
+      }
+    },
+  });
+  return { metrics, labels };
+}
+
+/** Every series name the ML API's catalogue gives Prometheus (histograms as their three parts). */
+function catalogueNames(): Set<string> {
+  const names = new Set<string>();
+  for (const key of Object.keys(METRICS) as MetricKey[]) {
+    if (METRICS[key].instrument === "histogram") {
+      for (const part of ["_bucket", "_count", "_sum"]) names.add(`${PROM[key]}${part}`);
+    } else names.add(PROM[key]);
+  }
+  for (const name of EXTERNAL_NAMES) {
+    if (name.endsWith("_seconds")) for (const part of ["_bucket", "_count", "_sum"]) names.add(name + part);
+    else names.add(name);
+  }
+  return names;
+}
+
+function promtoolRun(args: string[]): { status: number | null; output: string } {
+  const result = spawnSync(promtool, args, { encoding: "utf8", cwd: tmp });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+/** promtool's unit-test YAML for the cases, every expected alert completed with its rule's links. */
+function promtoolTests(cases: readonly RuleCase[]): string {
+  const byName = new Map<string, AlertingRule>(alerts.map((a) => [a.alert, a]));
+  return stringify(
+    {
+      rule_files: files.map((f) => join(RULES_DIR, f.file)),
+      evaluation_interval: "1m",
+      tests: cases.map((c) => ({
+        name: c.name,
+        interval: c.interval ?? "1m",
+        input_series: c.series,
+        alert_rule_test: c.checks.map((check) => {
+          const rule = byName.get(check.alert);
+          if (!rule) throw new Error(`case "${c.name}": no alert ${check.alert}`);
+          return {
+            eval_time: check.at,
+            alertname: check.alert,
+            exp_alerts: check.expect.map((e) => ({
+              exp_labels: e.labels,
+              exp_annotations: {
+                summary: e.summary,
+                description: e.description,
+                runbook_url: rule.annotations.runbook_url,
+                dashboard_url: rule.annotations.dashboard_url,
+              },
+            })),
+          };
+        }),
+      })),
+    },
+    { lineWidth: 0 },
+  );
+}
+
+describe("the alerting and recording rules", () => {
+  it("are committed exactly as `npm run rules` generates them", () => {
+    for (const file of files) {
+      const committed = join(RULES_DIR, file.file);
+      expect(existsSync(committed), `${file.file} is missing: run npm run rules`).toBe(true);
+      expect(readFileSync(committed, "utf8"), `${file.file} differs: run npm run rules`).toBe(
+        renderRuleFile(file),
+      );
+    }
+  });
+
+  it("read only metrics the catalogue, the known external metrics or other rules define", () => {
+    const known = catalogueNames();
+    for (const r of rules) if (!isAlert(r)) known.add(r.record);
+    const unknown = rules.flatMap((r) =>
+      selectors(r.expr)
+        .metrics.filter((m) => !known.has(m))
+        .map((m) => `${isAlert(r) ? r.alert : r.record}: ${m}`),
+    );
+    expect(unknown).toEqual([]);
+  });
+
+  it("use only label names the telemetry has", () => {
+    const known = new Set([
+      ...Object.values(ATTR).map(promLabel),
+      "job",
+      "instance",
+      "le",
+      "__name__",
+      "http_route",
+      "http_response_status_code",
+      "receiver",
+      "exporter",
+      "rule_group",
+      "integration",
+    ]);
+    const unknown = rules.flatMap((r) => selectors(r.expr).labels.filter((l) => !known.has(l)));
+    expect(unknown).toEqual([]);
+  });
+
+  it("never match a whole-number le, which Prometheus 3 spells differently (1 vs 1.0)", () => {
+    const les = rules.flatMap((r) => [...r.expr.matchAll(/le="([^"]*)"/g)].map((m) => m[1] as string));
+    expect(les.length).toBeGreaterThan(0);
+    expect(les.filter((le) => !/^\d*\.\d+$/.test(le))).toEqual([]);
+  });
+
+  it("give every alert a severity, a summary, a description and a runbook that exists", () => {
+    const guide = existsSync(GUIDE) ? readFileSync(GUIDE, "utf8") : "";
+    const runbooks = guide.split(/^## Runbooks$/m)[1]?.split(/^## /m)[0] ?? "";
+    const anchors = new Set([...runbooks.matchAll(/^### (.+)$/gm)].map((m) => anchor(m[1] as string)));
+    for (const a of alerts) {
+      expect(["critical", "warning", "info"]).toContain(a.labels.severity);
+      expect(a.annotations.summary.length, a.alert).toBeGreaterThan(10);
+      expect(a.annotations.description.length, a.alert).toBeGreaterThan(a.annotations.summary.length);
+      const fragment = a.annotations.runbook_url.split("#")[1] ?? "";
+      expect({ alert: a.alert, runbook: anchors.has(fragment) }).toEqual({ alert: a.alert, runbook: true });
+    }
+  });
+
+  it("have a promtool case for every alert where it fires and one where it stays quiet", () => {
+    const checks = RULE_CASES.flatMap((c) => c.checks);
+    const missing = alertNames.flatMap((name) => {
+      const mine = checks.filter((c) => c.alert === name);
+      const gaps: string[] = [];
+      if (!mine.some((c) => c.expect.length > 0)) gaps.push(`${name}: no firing case`);
+      if (!mine.some((c) => c.expect.length === 0) && !NO_QUIET_CASE[name])
+        gaps.push(`${name}: no quiet case`);
+      return gaps;
+    });
+    expect(missing).toEqual([]);
+  });
+});
+
+describe.skipIf(!existsSync(promtool))("promtool", () => {
+  it("check rules accepts every rule file", () => {
+    const result = promtoolRun(["check", "rules", ...files.map((f) => join(RULES_DIR, f.file))]);
+    expect(result.status, result.output).toBe(0);
+  });
+
+  it("test rules passes every case", () => {
+    const file = join(tmp, "cases.yml");
+    writeFileSync(file, promtoolTests(RULE_CASES));
+    const result = promtoolRun(["test", "rules", file]);
+    const checks = RULE_CASES.flatMap((c) => c.checks);
+    process.stdout.write(
+      `[rules] promtool test rules: ${RULE_CASES.length} cases, ${checks.filter((c) => c.expect.length > 0).length} firing and ${checks.filter((c) => c.expect.length === 0).length} quiet checks\n`,
+    );
+    expect(result.status, result.output).toBe(0);
+  });
+
+  it("test rules fails a case whose expectation is wrong, so the cases above can fail", () => {
+    const [first] = RULE_CASES;
+    if (!first) throw new Error("no cases");
+    const wrong: RuleCase = {
+      ...first,
+      checks: first.checks.map((c) => ({
+        ...c,
+        expect: c.expect.map((e) => ({ ...e, labels: { ...e.labels, severity: "info" } })),
+      })),
+    };
+    const file = join(tmp, "wrong.yml");
+    writeFileSync(file, promtoolTests([wrong]));
+    const result = promtoolRun(["test", "rules", file]);
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain("FAILED");
+  });
+});
