@@ -62,6 +62,8 @@ export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
         ],
       },
       "@opentelemetry/instrumentation-pino": { disableLogSending: true },
+      // The API's only outgoing requests are its own OTLP exports: metrics about them would be noise.
+      "@opentelemetry/instrumentation-http": { disableOutgoingRequestInstrumentation: true },
       "@opentelemetry/instrumentation-host-metrics": { metricGroups: ["process.cpu", "process.memory"] },
     }),
   });
