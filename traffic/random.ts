@@ -1,16 +1,7 @@
-/** A small seeded generator, so a traffic run can be replayed exactly (mulberry32). */
-export type Random = () => number;
+/** Seeded choices, so a traffic run can be replayed exactly; the generator is the one training uses. */
+import type { Random } from "../ml-api/training/prng.js";
 
-export function seeded(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+export { createRandom as seeded, type Random } from "../ml-api/training/prng.js";
 
 /** One of `items`, each as likely as its weight. */
 export function weighted<T>(random: Random, items: readonly (readonly [T, number])[]): T {

@@ -10,6 +10,7 @@ import { MIX, type PlannedRequest, RequestMix, ROUTES, v2Body } from "../../traf
 import { type Sent, send } from "../../traffic/sender.js";
 import { type Tally, tally } from "../../traffic/tally.js";
 import { discoverTarget } from "../../traffic/target.js";
+import { ADELIE_V1 } from "../support/penguins.js";
 import { type E2EStack, stackUnavailable, startE2EStack } from "./e2e-stack.js";
 import { eventually } from "./eventually.js";
 import { PrometheusApi } from "./prometheus-api.js";
@@ -60,14 +61,7 @@ async function post(path: string, body: unknown): Promise<number> {
 }
 
 /** A valid version 1 row. */
-const SAMPLE_V1 = {
-  bill_length_mm: 39.1,
-  bill_depth_mm: 18.7,
-  flipper_length_mm: 181,
-  body_mass_g: 3750,
-  island: "Torgersen",
-  sex: "MALE",
-};
+const SAMPLE_V1 = ADELIE_V1;
 
 /** Sends a mix the test knows exactly, including a stretch with version 1 unloaded. */
 async function sendKnownMix(): Promise<void> {
