@@ -1,10 +1,12 @@
 import { join } from "node:path";
+import type { AlertmanagerRenderOptions } from "../alertmanager/config-render.js";
 import { binary, CONFIGS } from "./layout.js";
 import { address, HOST, type Ports } from "./ports.js";
 
 /**
  * The processes of the native stack, each run with the repository's own config file and told its addresses
- * through the environment variables that config reads. Alertmanager joins here with its alerting rules.
+ * through the environment variables that config reads (Prometheus and Alertmanager, which read none, run
+ * copies rendered into the run folder).
  */
 
 /**
@@ -36,6 +38,11 @@ export interface StackSettings {
   retention: string;
   /** Extra environment for the API (e.g. DRIFT_MIN_SAMPLES). */
   apiEnv: Record<string, string>;
+  /**
+   * Changes to the rendered Alertmanager config (see alertmanager/config-render.ts); unset, it reads its
+   * secrets from alertmanager/secrets/ and keeps the committed SMTP relay and timers.
+   */
+  alertmanager?: Partial<Omit<AlertmanagerRenderOptions, "configDir">>;
 }
 
 export interface Component {
@@ -96,6 +103,7 @@ export function apiEnv(settings: StackSettings): Record<string, string> {
 }
 
 export const PROMETHEUS_CONFIG_NAME = "prometheus.yml";
+export const ALERTMANAGER_CONFIG_NAME = "alertmanager.yml";
 
 export function jaeger(settings: StackSettings): Component {
   return {
@@ -134,6 +142,26 @@ export function prometheus(settings: StackSettings): Component {
   };
 }
 
+/** Runs the copy of alertmanager/alertmanager.yml rendered into the run folder, as a single instance. */
+export function alertmanager(settings: StackSettings): Component {
+  const url = `http://${address(settings.ports.alertmanager)}`;
+  return {
+    name: "alertmanager",
+    command: binary("alertmanager"),
+    args: [
+      `--config.file=${join(settings.runDir, ALERTMANAGER_CONFIG_NAME)}`,
+      `--storage.path=${join(settings.runDir, "alertmanager-data")}`,
+      `--web.listen-address=${address(settings.ports.alertmanager)}`,
+      // Links in notifications (silences, alert list) point here.
+      `--web.external-url=${url}`,
+      // No cluster: otherwise it gossips on port 9094 of every interface.
+      "--cluster.listen-address=",
+    ],
+    env: {},
+    readyUrl: `${url}/-/ready`,
+  };
+}
+
 export function api(settings: StackSettings): Component {
   const args =
     settings.api === "dist"
@@ -153,6 +181,7 @@ export function urls(ports: Ports): Record<string, string> {
   return {
     "ML API": `http://${address(ports.api)}`,
     Prometheus: `http://${address(ports.prometheus)}`,
+    Alertmanager: `http://${address(ports.alertmanager)}`,
     "Jaeger API": `http://${address(ports.jaegerQueryHttp)}/api/services`,
     "collector metrics": `http://${address(ports.collectorExporter)}/metrics`,
     "OTLP (HTTP)": `http://${address(ports.otlpHttp)}`,

@@ -10,7 +10,9 @@ export function stackDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.INFERWATCH_STACK_DIR || join(REPO_ROOT, ".stack");
 }
 
-export function binary(name: "otelcol" | "jaeger" | "prometheus" | "promtool" | "alertmanager"): string {
+export function binary(
+  name: "otelcol" | "jaeger" | "prometheus" | "promtool" | "alertmanager" | "amtool",
+): string {
   return join(stackDir(), "bin", name);
 }
 
@@ -18,4 +20,5 @@ export const CONFIGS = {
   collector: join(REPO_ROOT, "otel-collector", "config.yaml"),
   jaeger: join(REPO_ROOT, "jaeger", "config.yaml"),
   prometheus: join(REPO_ROOT, "prometheus", "prometheus.yml"),
+  alertmanager: join(REPO_ROOT, "alertmanager", "alertmanager.yml"),
 } as const;

@@ -1,6 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { renderAlertmanagerConfig } from "../alertmanager/config-render.js";
 import {
+  ALERTMANAGER_CONFIG_NAME,
+  alertmanager,
   api,
   type Component,
   collector,
@@ -16,8 +19,9 @@ import { waitUntilReady } from "./readiness.js";
 import { describeExit, Supervised } from "./supervisor.js";
 
 /**
- * Starts the native stack and stops it: Jaeger, the collector and Prometheus together, then the ML API once
- * the collector takes its telemetry. `npm run stack` and the end-to-end tests both start it through here.
+ * Starts the native stack and stops it: Jaeger, the collector, Prometheus and Alertmanager together, then
+ * the ML API once the collector takes its telemetry. `npm run stack` and the end-to-end tests both start it
+ * through here.
  */
 
 export interface RunningStack {
@@ -52,6 +56,14 @@ export async function startStack(settings: StackSettings, options: StartOptions 
       ...(settings.tuning.scrapeInterval ? { scrapeInterval: settings.tuning.scrapeInterval } : {}),
     }),
   );
+  writeFileSync(
+    join(settings.runDir, ALERTMANAGER_CONFIG_NAME),
+    renderAlertmanagerConfig(readFileSync(CONFIGS.alertmanager, "utf8"), {
+      secretsDir: join(dirname(CONFIGS.alertmanager), "secrets"),
+      configDir: dirname(CONFIGS.alertmanager),
+      ...settings.alertmanager,
+    }),
+  );
 
   const processes: Supervised[] = [];
   const launch = async (component: Component) => {
@@ -76,7 +88,12 @@ export async function startStack(settings: StackSettings, options: StartOptions 
   };
 
   try {
-    await Promise.all([launch(jaeger(settings)), launch(collector(settings)), launch(prometheus(settings))]);
+    await Promise.all([
+      launch(jaeger(settings)),
+      launch(collector(settings)),
+      launch(prometheus(settings)),
+      launch(alertmanager(settings)),
+    ]);
     await launch(api(settings));
   } catch (error) {
     await stop();
