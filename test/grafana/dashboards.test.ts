@@ -35,7 +35,9 @@ function ini(text: string): Record<string, Record<string, string>> {
       continue;
     }
     const eq = line.indexOf("=");
-    if (eq > 0) (out[section] ??= {})[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+    const entries = out[section] ?? {};
+    out[section] = entries;
+    if (eq > 0) entries[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
   }
   return out;
 }
