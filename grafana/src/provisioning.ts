@@ -55,7 +55,7 @@ export function datasourcesYaml(): string {
   const common = { access: "proxy", editable: false };
   const doc = {
     apiVersion: 1,
-    // Datasources added by hand through the UI are removed on the next start: this file is the whole list.
+    // A datasource dropped from this file is deleted from Grafana on the next start instead of lingering.
     prune: true,
     datasources: [
       {
