@@ -1,13 +1,14 @@
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
+import { cpuMicros } from "./process-cpu.js";
 
 /**
  * Throughput and latency of three servers on the same model, alternated round by round in one run so
  * machine noise hits all alike: the ML API with the OpenTelemetry SDK (all metrics, default tracing,
  * exporting to a local OTLP sink), the same API without the SDK, and a bare Express + ONNX Runtime handler.
- * Each server runs in its own process; autocannon runs here.
+ * Each server runs in its own process, the API from its compiled build (`npm run build` first, which
+ * `npm run bench` does); autocannon runs here.
  *
  *   npm run bench -- [--rounds 3] [--seconds 10] [--connections 16]
  */
@@ -46,14 +47,8 @@ interface Sample {
   p50: number;
   p99: number;
   errors: number;
-  /** Server CPU time per request: unlike req/s, barely moved by other load on this shared machine. */
+  /** Server CPU time per request. */
   cpuMicros: number;
-}
-
-/** User plus system CPU time of a process so far, in microseconds (Linux /proc, clock ticks of 10 ms). */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
 async function load(target: Target, rows: number, seconds: number): Promise<Sample> {
@@ -81,11 +76,11 @@ const sink = await spawnListening("bench/otlp-sink.ts");
 const targets = [
   await start(
     "ml-api+otel",
-    "ml-api/src/main.ts",
+    "ml-api/dist/main.js",
     { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` },
-    ["--import", "./ml-api/src/telemetry/register.ts"],
+    ["--import", "./ml-api/dist/telemetry/register.js"],
   ),
-  await start("ml-api", "ml-api/src/main.ts"),
+  await start("ml-api", "ml-api/dist/main.js"),
   await start("bare", "bench/bare-server.ts"),
 ];
 /** Pairs compared in the summary: the telemetry's cost, then the API's own cost over the bare handler. */

@@ -24,7 +24,7 @@ export async function poll<T>(what: string, check: () => T | undefined, timeoutM
 }
 
 /**
- * Starts a TypeScript server script as its own process on a port the OS picks (PORT=0); the port is read
+ * Starts a server script (TypeScript through tsx, or compiled JavaScript) as its own process on a port the OS picks (PORT=0); the port is read
  * from its JSON "listening" log line, so there is no race for a free port.
  */
 export async function spawnListening(
@@ -32,7 +32,9 @@ export async function spawnListening(
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
 ): Promise<ApiProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", ...nodeArgs, script], {
+  // Compiled JavaScript runs on plain Node, as in production; TypeScript sources through tsx.
+  const loader = script.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const child = spawn(process.execPath, [...loader, ...nodeArgs, script], {
     cwd: REPO_ROOT,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
