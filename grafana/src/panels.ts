@@ -13,6 +13,7 @@ import {
   type DataSourceRef,
   type Panel,
   type Threshold,
+  type ThresholdsConfig,
   ThresholdsConfigBuilder,
   ThresholdsMode,
   type ValueMapping,
@@ -76,9 +77,7 @@ interface PanelBuilderLike<T> extends cog.Builder<Panel> {
   span(w: number): T;
   min(min: number): T;
   max(max: number): T;
-  thresholds(
-    thresholds: cog.Builder<import("@grafana/grafana-foundation-sdk/dashboard").ThresholdsConfig>,
-  ): T;
+  thresholds(thresholds: cog.Builder<ThresholdsConfig>): T;
   mappings(mappings: ValueMapping[]): T;
 }
 

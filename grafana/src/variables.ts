@@ -21,7 +21,7 @@ export const DATASOURCE_VARIABLE = "datasource";
 export const PROMETHEUS_REF = { type: DATASOURCES.prometheus.type, uid: `\${${DATASOURCE_VARIABLE}}` };
 
 /** Value of an "All" choice: every series, without listing them in a regex that grows with the fleet. */
-export const ALL = ".*";
+const ALL = ".*";
 
 export function datasourceVariable(): cog.Builder<VariableModel> {
   return new DatasourceVariableBuilder(DATASOURCE_VARIABLE)
