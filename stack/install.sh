@@ -4,8 +4,9 @@
 #   jaeger        Jaeger v2, built from its Go module
 #   alertmanager, amtool
 #   prometheus, promtool   Debian's package, linked into .stack/bin/
-# Versions come from stack/versions.env only. Idempotent: a second run checks
-# each binary's version and returns without touching the network.
+# Versions come from .env.example only (the pins the Compose images use too).
+# Idempotent: a second run checks each binary's version and returns without
+# touching the network.
 #
 # Go writes only to .stack/ inside the repository (GOBIN, ocb's output_path,
 # `go build -o`); its module and build caches stay in their usual places under
@@ -17,8 +18,21 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
-# shellcheck source=stack/versions.env
-source stack/versions.env
+# Only the pins are read, not the whole file: sourcing it would also set (and,
+# for variables already exported, pass on) its API and Compose settings.
+pin() {
+  local value
+  value=$(sed -n "s/^$1=//p" .env.example)
+  [ -n "$value" ] || { printf '[stack] error: .env.example has no %s\n' "$1" >&2; exit 1; }
+  printf '%s' "$value"
+}
+OTELCOL_VERSION=$(pin OTELCOL_VERSION)
+OTELCOL_STABLE_VERSION=$(pin OTELCOL_STABLE_VERSION)
+JAEGER_VERSION=$(pin JAEGER_VERSION)
+JAEGER_MODULE_VERSION=$(pin JAEGER_MODULE_VERSION)
+ALERTMANAGER_VERSION=$(pin ALERTMANAGER_VERSION)
+PROMETHEUS_VERSION=$(pin PROMETHEUS_VERSION)
+GO_MIN_VERSION=$(pin GO_MIN_VERSION)
 
 STACK_DIR=${INFERWATCH_STACK_DIR:-$ROOT/.stack}
 BIN=$STACK_DIR/bin
@@ -55,7 +69,7 @@ require_go() {
 }
 
 # ocb cannot read variables, so the manifest repeats the pins: refuse to build
-# a collector whose components disagree with versions.env.
+# a collector whose components disagree with .env.example.
 check_manifest_pins() {
   local bad
   bad=$(awk -v beta="v$OTELCOL_VERSION" -v stable="v$OTELCOL_STABLE_VERSION" '
@@ -63,7 +77,7 @@ check_manifest_pins() {
       want = ($3 ~ /\/confmap\/provider\//) ? stable : beta
       if ($4 != want) print "  " $3 " " $4 " (want " want ")"
     }' "$MANIFEST")
-  [ -z "$bad" ] || die "$MANIFEST disagrees with stack/versions.env:
+  [ -z "$bad" ] || die "$MANIFEST disagrees with .env.example:
 $bad"
   grep -q "^  version: $OTELCOL_VERSION-inferwatch\$" "$MANIFEST" \
     || die "$MANIFEST: dist.version must be $OTELCOL_VERSION-inferwatch"
@@ -146,7 +160,7 @@ install_prometheus() {
   if [ "$have" = "$PROMETHEUS_VERSION" ]; then
     say "prometheus + promtool $have: ok ($(command -v prometheus))"
   else
-    say "prometheus + promtool $have: warning, stack/versions.env pins $PROMETHEUS_VERSION"
+    say "prometheus + promtool $have: warning, .env.example pins $PROMETHEUS_VERSION"
   fi
   ln -sfn "$(command -v prometheus)" "$BIN/prometheus"
   ln -sfn "$(command -v promtool)" "$BIN/promtool"

@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { urls } from "./components.js";
+import { envExample } from "./env-example.js";
 import { REPO_ROOT, stackDir } from "./layout.js";
 import { PortError, portsFromEnv } from "./ports.js";
 import { type RunningStack, startStack } from "./stack.js";
@@ -43,7 +44,8 @@ async function main(): Promise<void> {
         runDir,
         api: "dist",
         tuning: {},
-        retention: process.env.INFERWATCH_PROMETHEUS_RETENTION || "7d",
+        retention:
+          process.env.INFERWATCH_PROMETHEUS_RETENTION || envExample("INFERWATCH_PROMETHEUS_RETENTION"),
         apiEnv: {},
       },
       { log: say },

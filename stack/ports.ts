@@ -1,53 +1,46 @@
 import { createServer } from "node:net";
-import { CONFIG_SCHEMA } from "../ml-api/src/config.js";
+import { envExample } from "./env-example.js";
 
 /**
- * Every port of the native stack: the one place they are written. The collector and Jaeger configs repeat
- * these numbers as the defaults of their `${env:...:-default}` addresses (a test checks they agree), and the
- * committed Prometheus config is what rendering it with these defaults gives (a test checks that too).
+ * Every port of the stack, by name. The numbers are written once, in `.env.example` under the variable that
+ * moves each one (a test checks the API's equals its own default in ml-api/src/config.ts). The collector and
+ * Jaeger configs repeat them as the defaults of their `${env:...:-default}` addresses (a test checks they
+ * agree), and the committed Prometheus configs are what rendering them with these defaults gives (tested too).
  */
 
 /** Every component listens on loopback only: the native stack is for this machine. */
 export const HOST = "127.0.0.1";
 
 interface PortSpec {
-  default: number;
-  /** Environment variable of `npm run stack` that moves this port. */
+  /** Environment variable of `npm run stack` that moves this port; `.env.example` holds its default. */
   env: string;
   what: string;
 }
 
 export const PORT_SPECS = {
-  api: {
-    default: CONFIG_SCHEMA.properties.PORT.default,
-    env: "INFERWATCH_API_PORT",
-    what: "ML API (HTTP)",
-  },
-  otlpGrpc: { default: 4317, env: "INFERWATCH_OTLP_GRPC_PORT", what: "collector OTLP gRPC in" },
-  otlpHttp: { default: 4318, env: "INFERWATCH_OTLP_HTTP_PORT", what: "collector OTLP HTTP in" },
+  api: { env: "INFERWATCH_API_PORT", what: "ML API (HTTP)" },
+  otlpGrpc: { env: "INFERWATCH_OTLP_GRPC_PORT", what: "collector OTLP gRPC in" },
+  otlpHttp: { env: "INFERWATCH_OTLP_HTTP_PORT", what: "collector OTLP HTTP in" },
   collectorExporter: {
-    default: 8889,
     env: "INFERWATCH_COLLECTOR_EXPORTER_PORT",
     what: "collector Prometheus exporter (application metrics)",
   },
   collectorTelemetry: {
-    default: 8888,
     env: "INFERWATCH_COLLECTOR_TELEMETRY_PORT",
     what: "collector's own metrics",
   },
   collectorHealth: {
-    default: 13133,
     env: "INFERWATCH_COLLECTOR_HEALTH_PORT",
     what: "collector health check",
   },
-  jaegerOtlpGrpc: { default: 14317, env: "INFERWATCH_JAEGER_OTLP_GRPC_PORT", what: "Jaeger OTLP gRPC in" },
-  jaegerOtlpHttp: { default: 14318, env: "INFERWATCH_JAEGER_OTLP_HTTP_PORT", what: "Jaeger OTLP HTTP in" },
-  jaegerQueryHttp: { default: 16686, env: "INFERWATCH_JAEGER_PORT", what: "Jaeger query HTTP API" },
-  jaegerQueryGrpc: { default: 16685, env: "INFERWATCH_JAEGER_GRPC_PORT", what: "Jaeger query gRPC API" },
-  jaegerHealth: { default: 14133, env: "INFERWATCH_JAEGER_HEALTH_PORT", what: "Jaeger health check" },
-  jaegerTelemetry: { default: 14269, env: "INFERWATCH_JAEGER_TELEMETRY_PORT", what: "Jaeger's own metrics" },
-  prometheus: { default: 9090, env: "INFERWATCH_PROMETHEUS_PORT", what: "Prometheus" },
-  alertmanager: { default: 9093, env: "INFERWATCH_ALERTMANAGER_PORT", what: "Alertmanager" },
+  jaegerOtlpGrpc: { env: "INFERWATCH_JAEGER_OTLP_GRPC_PORT", what: "Jaeger OTLP gRPC in" },
+  jaegerOtlpHttp: { env: "INFERWATCH_JAEGER_OTLP_HTTP_PORT", what: "Jaeger OTLP HTTP in" },
+  jaegerQueryHttp: { env: "INFERWATCH_JAEGER_PORT", what: "Jaeger query HTTP API" },
+  jaegerQueryGrpc: { env: "INFERWATCH_JAEGER_GRPC_PORT", what: "Jaeger query gRPC API" },
+  jaegerHealth: { env: "INFERWATCH_JAEGER_HEALTH_PORT", what: "Jaeger health check" },
+  jaegerTelemetry: { env: "INFERWATCH_JAEGER_TELEMETRY_PORT", what: "Jaeger's own metrics" },
+  prometheus: { env: "INFERWATCH_PROMETHEUS_PORT", what: "Prometheus" },
+  alertmanager: { env: "INFERWATCH_ALERTMANAGER_PORT", what: "Alertmanager" },
 } as const satisfies Record<string, PortSpec>;
 
 export type PortName = keyof typeof PORT_SPECS;
@@ -56,7 +49,7 @@ export type Ports = Record<PortName, number>;
 const NAMES = Object.keys(PORT_SPECS) as PortName[];
 
 export const DEFAULT_PORTS: Ports = Object.fromEntries(
-  NAMES.map((name) => [name, PORT_SPECS[name].default]),
+  NAMES.map((name) => [name, Number(envExample(PORT_SPECS[name].env))]),
 ) as Ports;
 
 export class PortError extends Error {}

@@ -1,11 +1,13 @@
 import { isAbsolute, join } from "node:path";
 import { isMap, isScalar, isSeq, parseDocument, type YAMLSeq } from "yaml";
-import { address, type PortName, type Ports } from "./ports.js";
+import { HOST, type PortName, type Ports } from "./ports.js";
 
 /**
  * Prometheus expands no environment variables in its config, so a stack on other ports renders its own copy
  * of prometheus/prometheus.yml: the same document (comments included) with each job's target set from the
- * ports. Rendering with the default ports gives the committed file byte for byte; a test checks it.
+ * ports. Rendering with the default ports gives the committed file byte for byte; a test checks it. The
+ * Compose stack runs prometheus/prometheus.compose.yml, rendered with the services' names as hosts
+ * (`npm run compose-configs`; a test checks it is current).
  */
 
 /** The port each scrape job targets. A job not named here is an error, so a new job cannot be forgotten. */
@@ -18,6 +20,10 @@ export const JOB_PORTS: Record<string, PortName> = {
 
 export interface RenderOptions {
   ports: Ports;
+  /** Host of each target, by the port it listens on; unset: loopback, as the native stack listens. */
+  hosts?: Partial<Record<PortName, string>>;
+  /** Replaces the document's leading comment (which describes the native copy), e.g. for a generated one. */
+  header?: string;
   /**
    * Folder that relative `rule_files` globs are resolved against (the committed file's folder), for a copy
    * that lives elsewhere. Unset: globs are left as written.
@@ -36,9 +42,10 @@ export function renderPrometheusConfig(source: string, options: RenderOptions): 
   const doc = parseDocument(source);
   if (doc.errors.length > 0) throw new PrometheusConfigError(doc.errors.map((e) => e.message).join("; "));
 
-  const setTargets = (seq: unknown, port: number, where: string) => {
+  const setTargets = (seq: unknown, portName: PortName, where: string) => {
     if (!isSeq(seq)) throw new PrometheusConfigError(`${where}: no targets list`);
-    (seq as YAMLSeq).items = [doc.createNode(address(port))];
+    const host = options.hosts?.[portName] ?? HOST;
+    (seq as YAMLSeq).items = [doc.createNode(`${host}:${options.ports[portName]}`)];
   };
 
   const jobs = doc.get("scrape_configs");
@@ -52,7 +59,7 @@ export function renderPrometheusConfig(source: string, options: RenderOptions): 
     const statics = job.get("static_configs");
     if (!isSeq(statics)) throw new PrometheusConfigError(`job ${name}: no static_configs`);
     for (const group of statics.items) {
-      if (isMap(group)) setTargets(group.get("targets"), options.ports[portName], `job ${name}`);
+      if (isMap(group)) setTargets(group.get("targets"), portName, `job ${name}`);
     }
   }
 
@@ -63,7 +70,7 @@ export function renderPrometheusConfig(source: string, options: RenderOptions): 
       const statics = am.get("static_configs");
       if (!isSeq(statics)) continue;
       for (const group of statics.items) {
-        if (isMap(group)) setTargets(group.get("targets"), options.ports.alertmanager, "alertmanagers");
+        if (isMap(group)) setTargets(group.get("targets"), "alertmanager", "alertmanagers");
       }
     }
   }
@@ -82,6 +89,10 @@ export function renderPrometheusConfig(source: string, options: RenderOptions): 
     for (const key of ["scrape_interval", "scrape_timeout", "evaluation_interval"]) {
       doc.setIn(["global", key], options.scrapeInterval);
     }
+  }
+
+  if (options.header !== undefined) {
+    doc.commentBefore = options.header;
   }
 
   return doc.toString(STRINGIFY);

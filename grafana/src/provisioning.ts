@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
+import { envExample } from "../../stack/env-example.js";
 import { TAG } from "./dashboard.js";
 import { DASHBOARD_UIDS } from "./dashboard-uids.js";
 import { DATASOURCES, EXEMPLAR_TRACE_ID_LABEL } from "./datasources.js";
@@ -38,13 +39,9 @@ export function scrapeInterval(): string {
   return interval;
 }
 
-/** PROMETHEUS_VERSION of stack/versions.env: lets Grafana use the API features that version has. */
+/** PROMETHEUS_VERSION of .env.example: lets Grafana use the API features that version has. */
 export function prometheusVersion(): string {
-  const line = readFileSync(`${REPO_ROOT}stack/versions.env`, "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("PROMETHEUS_VERSION="));
-  if (!line) throw new Error("stack/versions.env has no PROMETHEUS_VERSION");
-  return line.slice("PROMETHEUS_VERSION=".length).trim();
+  return envExample("PROMETHEUS_VERSION");
 }
 
 const HEADER =
