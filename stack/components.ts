@@ -43,6 +43,8 @@ export interface StackSettings {
    * secrets from alertmanager/secrets/ and keeps the committed SMTP relay and timers.
    */
   alertmanager?: Partial<Omit<AlertmanagerRenderOptions, "configDir">>;
+  /** Folder whose `rules/*.yml` Prometheus loads instead of prometheus/rules/ (tests load sped-up copies). */
+  prometheusRulesBase?: string;
 }
 
 export interface Component {

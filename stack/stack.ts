@@ -52,7 +52,7 @@ export async function startStack(settings: StackSettings, options: StartOptions 
     join(settings.runDir, PROMETHEUS_CONFIG_NAME),
     renderPrometheusConfig(readFileSync(CONFIGS.prometheus, "utf8"), {
       ports: settings.ports,
-      rulesRelativeTo: dirname(CONFIGS.prometheus),
+      rulesRelativeTo: settings.prometheusRulesBase ?? dirname(CONFIGS.prometheus),
       ...(settings.tuning.scrapeInterval ? { scrapeInterval: settings.tuning.scrapeInterval } : {}),
     }),
   );

@@ -1,9 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { renderAlertmanagerConfig } from "../../alertmanager/config-render.js";
 import { ruleFiles } from "../../prometheus/rules/rule-files.js";
 import { isAlert } from "../../prometheus/rules/rule-model.js";
 import { binary, REPO_ROOT } from "../../stack/layout.js";
@@ -281,5 +282,42 @@ describe.skipIf(!existsSync(amtool))("the notification templates", () => {
     expect(html).toContain(
       '<a href="https://example.com/MONITORING_DEPLOYMENT_GUIDE.md#modelnotloaded">Runbook</a>',
     );
+  });
+});
+
+describe("the rendered Alertmanager config", () => {
+  const secretsDir = join(tmp, "secrets");
+  const rendered = renderAlertmanagerConfig(readFileSync(CONFIG, "utf8"), {
+    secretsDir,
+    configDir: dirname(CONFIG),
+    smtpSmarthost: "127.0.0.1:2525",
+    smtpRequireTls: false,
+    groupWait: "1s",
+    groupInterval: "2s",
+  });
+  const copy = parse(rendered, { merge: true }) as AmConfig & {
+    templates: string[];
+    route: { group_wait: string; routes: { group_wait?: string; group_interval?: string }[] };
+  };
+
+  it("reads every secret from the given folder, and templates from the committed folder", () => {
+    const files = [...rendered.matchAll(/_file: (.+)$/gm)].map((m) => m[1] as string);
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    expect(files.filter((f) => !f.startsWith(`${secretsDir}/`))).toEqual([]);
+    expect(copy.templates).toEqual([join(dirname(CONFIG), "templates", "*.tmpl")]);
+  });
+
+  it("takes the SMTP relay and every route's timers from the options", () => {
+    expect(copy.global).toMatchObject({ smtp_smarthost: "127.0.0.1:2525", smtp_require_tls: false });
+    expect(copy.route.group_wait).toBe("1s");
+    expect(copy.route.routes.filter((r) => r.group_wait && r.group_wait !== "1s")).toEqual([]);
+    expect(copy.route.routes.filter((r) => r.group_interval && r.group_interval !== "2s")).toEqual([]);
+  });
+
+  it.skipIf(!existsSync(amtool))("passes amtool check-config", () => {
+    const file = join(tmp, "rendered.yml");
+    writeFileSync(file, rendered);
+    const result = run(["check-config", file]);
+    expect(result.status, result.output).toBe(0);
   });
 });
