@@ -124,13 +124,8 @@ export const PIPELINE = {
 export const RUNBOOK_BASE_URL =
   "https://github.com/inferwatch/inferwatch/blob/main/MONITORING_DEPLOYMENT_GUIDE.md";
 
-/** Grafana as people reach it, and the dashboards alerts link to (uids set by grafana/). */
+/** Grafana as people reach it; alerts link to its dashboards by the uids in grafana/src/dashboard-uids.ts. */
 export const GRAFANA_URL = "http://localhost:3000";
-export const DASHBOARD_UIDS = {
-  slo: "inferwatch-slo",
-  model: "inferwatch-model",
-  pipeline: "inferwatch-pipeline",
-} as const;
 
 export function checkLatencyThreshold(seconds: number): void {
   if (!(SECONDS_BUCKETS as readonly number[]).includes(seconds)) {

@@ -1,4 +1,5 @@
-import { DASHBOARD_UIDS, GRAFANA_URL, RUNBOOK_BASE_URL, type Severity } from "./alerting-config.js";
+import { DASHBOARD_UIDS, type DashboardKey } from "../../grafana/src/dashboard-uids.js";
+import { GRAFANA_URL, RUNBOOK_BASE_URL, type Severity } from "./alerting-config.js";
 
 /** The shapes of a Prometheus rule file, and the one way alerts get their labels and annotations. */
 
@@ -55,7 +56,7 @@ export function runbookUrl(alertName: string): string {
   return `${RUNBOOK_BASE_URL}#${anchor(alertName)}`;
 }
 
-export function dashboardUrl(dashboard: keyof typeof DASHBOARD_UIDS): string {
+export function dashboardUrl(dashboard: DashboardKey): string {
   return `${GRAFANA_URL}/d/${DASHBOARD_UIDS[dashboard]}`;
 }
 
@@ -67,7 +68,7 @@ export interface AlertSpec {
   labels?: Record<string, string>;
   summary: string;
   description: string;
-  dashboard: keyof typeof DASHBOARD_UIDS;
+  dashboard: DashboardKey;
 }
 
 export function alertRule(spec: AlertSpec): AlertingRule {

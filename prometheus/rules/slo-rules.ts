@@ -165,7 +165,7 @@ function burnAlert(sli: Sli, alert: BurnAlert, scale: Timescale, targets: SloTar
       `${who}: ${what} are spending the 30-day error budget of the ${num(targets[sli.slo] * 100)}% ` +
       `${sli.slo} SLO {{ $value | printf "%.1f" }}x faster than sustainable over the long window ` +
       `(windows ${windowText}).`,
-    dashboard: "slo",
+    dashboard: "overview",
   });
 }
 
