@@ -8,8 +8,7 @@ import { DATASOURCES, EXEMPLAR_TRACE_ID_LABEL } from "./datasources.js";
 
 /**
  * Grafana's provisioning files and grafana.ini, rendered from the datasource table, the dashboard list and
- * the stack's own config (Prometheus's scrape interval, the image pins of .env.example), so none of them
- * restates a value.
+ * the stack's own config (Prometheus's scrape interval and version), so none of them restates a value.
  */
 
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -40,12 +39,9 @@ export function scrapeInterval(): string {
   return interval;
 }
 
-/**
- * The Prometheus Grafana talks to: the Compose stack's image (.env.example's PROMETHEUS_IMAGE_VERSION), not
- * the native stack's Debian package. Tells Grafana which API features that version has.
- */
+/** PROMETHEUS_VERSION of .env.example: lets Grafana use the API features that version has. */
 export function prometheusVersion(): string {
-  return envExample("PROMETHEUS_IMAGE_VERSION");
+  return envExample("PROMETHEUS_VERSION");
 }
 
 const HEADER =
