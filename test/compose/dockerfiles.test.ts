@@ -9,6 +9,7 @@ import { SERVICES } from "../../stack/compose.js";
 import { envExample } from "../../stack/env-example.js";
 import { REPO_ROOT } from "../../stack/layout.js";
 import { DEFAULT_PORTS } from "../../stack/ports.js";
+import { spawnInstrumentedApi } from "../support/api-process.js";
 import { startTestApi } from "../support/in-process-api.js";
 import { COMPOSE_FILE, loadCompose, rawCompose } from "./compose-model.js";
 import { execForm, last, readDockerfile, type Stage } from "./dockerfile.js";
@@ -57,6 +58,28 @@ describe("the images Compose builds", () => {
       for (const [arg, value] of Object.entries(given)) {
         expect(value).toMatch(new RegExp(`^\\$\\{${arg}(:\\?[^}]*)?\\}$`));
       }
+    }
+  });
+
+  it("starts the ML API with the environment Compose gives it, empty settings taking the API's defaults", async () => {
+    const {
+      PORT: _port,
+      MODEL_REPOSITORY: _models,
+      ...env
+    } = compose.services[SERVICES.api]?.environment ?? {};
+    expect(Object.values(env).filter((v) => v === "").length).toBeGreaterThan(5);
+    // On a free port, with the models the mount would give it and the collector's address left unresolved.
+    const api = await spawnInstrumentedApi({
+      ...env,
+      MODEL_REPOSITORY: resolve(dirname(COMPOSE_FILE), envExample("INFERWATCH_MODELS_DIR")),
+      OTEL_EXPORTER_OTLP_ENDPOINT: "http://127.0.0.1:9",
+    });
+    try {
+      const ready = await fetch(`http://127.0.0.1:${api.port}/readyz`);
+      expect(ready.status).toBe(200);
+    } finally {
+      api.child.kill("SIGTERM");
+      await api.exited;
     }
   });
 
