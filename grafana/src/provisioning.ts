@@ -39,9 +39,12 @@ export function scrapeInterval(): string {
   return interval;
 }
 
-/** PROMETHEUS_VERSION of .env.example: lets Grafana use the API features that version has. */
+/**
+ * The Prometheus Grafana talks to: the Compose stack's image (.env.example's PROMETHEUS_IMAGE_VERSION), not
+ * the native stack's Debian package. Tells Grafana which API features that version has.
+ */
 export function prometheusVersion(): string {
-  return envExample("PROMETHEUS_VERSION");
+  return envExample("PROMETHEUS_IMAGE_VERSION");
 }
 
 const HEADER =
