@@ -7,9 +7,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { ATTR, METRICS, type MetricKey } from "../../ml-api/src/telemetry/metric-catalogue.js";
 import { PROM, promLabel } from "../../ml-api/src/telemetry/prometheus-names.js";
+import { MIN_EVENTS_IN_LONG_WINDOW, MODEL, SLO } from "../../prometheus/rules/alerting-config.js";
 import { EXTERNAL_NAMES } from "../../prometheus/rules/external-metrics.js";
 import { renderRuleFile, ruleFiles } from "../../prometheus/rules/rule-files.js";
-import { type AlertingRule, anchor, isAlert, type Rule } from "../../prometheus/rules/rule-model.js";
+import { type AlertingRule, anchor, isAlert, num, type Rule } from "../../prometheus/rules/rule-model.js";
 import { binary, REPO_ROOT } from "../../stack/layout.js";
 import { NO_QUIET_CASE, RULE_CASES, type RuleCase } from "./rule-cases.js";
 
@@ -162,6 +163,20 @@ describe("the alerting and recording rules", () => {
       const fragment = a.annotations.runbook_url.split("#")[1] ?? "";
       expect({ alert: a.alert, runbook: anchors.has(fragment) }).toEqual({ alert: a.alert, runbook: true });
     }
+  });
+
+  it("are described in the runbooks with the targets and thresholds alerting-config.ts sets", () => {
+    const runbooks = (readFileSync(GUIDE, "utf8").split(/^## Runbooks$/m)[1] ?? "").replace(/\s+/g, " ");
+    const figures = [
+      `availability ${num(SLO.availability * 100)}%`,
+      `latency ${num(SLO.latency * 100)}% of successful inferences within ${num(SLO.latencyThresholdSeconds)} s`,
+      `at least ${MIN_EVENTS_IN_LONG_WINDOW} requests`,
+      `over ${num(MODEL.errorRatio * 100)}% of one version's inference requests`,
+      `(at least ${MODEL.errorMinRequests} requests)`,
+      `at least ${MODEL.confidenceMinPredictions} predictions`,
+      `total variation distance above ${num(MODEL.classShift)}`,
+    ];
+    expect(figures.filter((f) => !runbooks.includes(f))).toEqual([]);
   });
 
   it("have a promtool case for every alert where it fires and one where it stays quiet", () => {
