@@ -6,6 +6,7 @@ import {
   VariableRefresh,
   VariableSort,
 } from "@grafana/grafana-foundation-sdk/dashboard";
+import { PROM } from "../../ml-api/src/telemetry/prometheus-names.js";
 import { DATASOURCES } from "./datasources.js";
 import type { Scope } from "./promql.js";
 
@@ -108,3 +109,13 @@ export const SCOPES = {
   prometheus: { job: "prometheus_job", instance: "prometheus_instance" },
   alertmanager: { job: "alertmanager_job", instance: "alertmanager_instance" },
 } as const satisfies Record<string, Scope>;
+
+/** The ML API's service and instance variables, the same on every dashboard about the API. */
+export function serviceVariables(): cog.Builder<VariableModel>[] {
+  return sourceVariables({
+    scope: SCOPES.service,
+    probe: PROM.modelState,
+    label: "service",
+    description: "The ML API deployment (its OpenTelemetry service name, the job label).",
+  });
+}

@@ -9,7 +9,7 @@ import { DASHBOARD_UIDS } from "../dashboard-uids.js";
 import { SPAN_METRICS } from "../metrics.js";
 import { heatmap, stateTimeline, table, timeseries } from "../panels.js";
 import { increase, quantile, rate, sel, sumBy } from "../promql.js";
-import { datasourceVariable, labelValuesVariable, SCOPES, sourceVariables } from "../variables.js";
+import { datasourceVariable, labelValuesVariable, SCOPES, serviceVariables } from "../variables.js";
 
 /**
  * Model monitoring, per model and version: what the model predicts against what it was trained on, how sure
@@ -65,12 +65,7 @@ export function modelMonitoring(): Dashboard {
     tags: ["model"],
     variables: [
       datasourceVariable(),
-      ...sourceVariables({
-        scope: S,
-        probe: PROM.modelState,
-        label: "service",
-        description: "The ML API deployment (its OpenTelemetry service name, the job label).",
-      }),
+      ...serviceVariables(),
       labelValuesVariable({
         name: "model",
         label: "model",

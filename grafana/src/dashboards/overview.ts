@@ -8,7 +8,7 @@ import { HTTP, PROMETHEUS, SPAN_METRICS } from "../metrics.js";
 import { stat, table, timeseries } from "../panels.js";
 import { quantile, rate, sel, sumBy } from "../promql.js";
 import { budgetSpent, PAGE_BURN_RATE, recorded, SLO_PERIOD, SLO_TARGETS, type SloName } from "../slo.js";
-import { datasourceVariable, SCOPES, sourceVariables } from "../variables.js";
+import { datasourceVariable, SCOPES, serviceVariables } from "../variables.js";
 
 /**
  * The ML API at a glance: whether it meets its SLOs and how much error budget is left, what is firing, how
@@ -94,15 +94,7 @@ export function overview(): Dashboard {
     description:
       "The ML API at a glance: SLOs and error budget, firing alerts, request rate, error ratio and latency by route, requests in flight.",
     tags: ["overview", "slo"],
-    variables: [
-      datasourceVariable(),
-      ...sourceVariables({
-        scope: S,
-        probe: PROM.modelState,
-        label: "service",
-        description: "The ML API deployment (its OpenTelemetry service name, the job label).",
-      }),
-    ],
+    variables: [datasourceVariable(), ...serviceVariables()],
     rows: [
       {
         title: "Service level",

@@ -1,12 +1,11 @@
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
-import { PROM } from "../../../ml-api/src/telemetry/prometheus-names.js";
 import { buildDashboard } from "../dashboard.js";
 import { DASHBOARD_UIDS } from "../dashboard-uids.js";
 import { HOST, RUNTIME } from "../metrics.js";
 import { timeseries } from "../panels.js";
 import { rate, sel, sumBy } from "../promql.js";
-import { datasourceVariable, SCOPES, sourceVariables } from "../variables.js";
+import { datasourceVariable, SCOPES, serviceVariables, sourceVariables } from "../variables.js";
 
 /**
  * Runtime and host: the ML API process (CPU, memory, event loop, garbage collection, heap) and the machine
@@ -25,12 +24,7 @@ export function runtimeHost(): Dashboard {
     tags: ["runtime", "host"],
     variables: [
       datasourceVariable(),
-      ...sourceVariables({
-        scope: S,
-        probe: PROM.modelState,
-        label: "service",
-        description: "The ML API deployment (its OpenTelemetry service name, the job label).",
-      }),
+      ...serviceVariables(),
       ...sourceVariables({
         scope: H,
         probe: HOST.cpuTime,
