@@ -283,6 +283,18 @@ describe("bad input gets a 4xx JSON error naming the field and the problem", () 
     expect((await api.get("/v2/models/penguins/versions/7")).status).toBe(404);
   });
 
+  it("answers a malformed percent-escape in a path parameter with 400", async () => {
+    const res = await api.get("/v2/models/%E0%A4%A/ready");
+    expect(res).toEqual({ status: 400, body: { error: expect.stringMatching(/Failed to decode param/) } });
+  });
+
+  it("answers a gzip body that does not decompress with 400", async () => {
+    const res = await api.post("/v1/models/penguins:predict", Buffer.from("1f8b0800deadbeef", "hex"), {
+      "content-encoding": "gzip",
+    });
+    expect(res).toEqual({ status: 400, body: { error: expect.stringMatching(/body: does not decompress/) } });
+  });
+
   it("still serves after every bad request above", async () => {
     const res = await api.post(V2, v2Body([ADELIE_V1]));
     expect(res.status).toBe(200);

@@ -30,7 +30,7 @@ export async function startTestApi(env: Record<string, string> = {}, meter?: Met
       call(path, {
         method: "POST",
         headers: { "content-type": "application/json", ...headers },
-        body: typeof body === "string" ? body : JSON.stringify(body),
+        body: typeof body === "string" || body instanceof Buffer ? (body as BodyInit) : JSON.stringify(body),
       }),
     get: (path) => call(path, { method: "GET" }),
   };

@@ -7,6 +7,15 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new ApiError(404, `no route for ${req.method} ${quote(req.path)}`, "unknown_route"));
 };
 
+/**
+ * Express's router and body-parser mark client errors they raise themselves (a malformed percent-escape in
+ * a path parameter, say) with a 4xx `status`; those are the client's mistake and keep it.
+ */
+function clientErrorStatus(error: unknown): number | undefined {
+  const { status } = (error ?? {}) as { status?: unknown };
+  return typeof status === "number" && status >= 400 && status < 500 ? status : undefined;
+}
+
 /** Renders every error as `{"error": "..."}`; only faults of the server itself become 5xx. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
@@ -18,6 +27,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       if (error.status >= 500) logger.warn({ err: error, path: req.path }, "request failed");
       if (error.status === 503) res.setHeader("Retry-After", "5");
       res.status(error.status).json({ error: error.message });
+      return;
+    }
+    const status = clientErrorStatus(error);
+    if (status !== undefined) {
+      res.status(status).json({ error: `request: ${String((error as Error).message).slice(0, 200)}` });
       return;
     }
     logger.error({ err: error, path: req.path }, "unhandled error");

@@ -41,6 +41,13 @@ function bodyParserError(error: unknown, limitBytes: number): unknown {
     case "stream.encoding.set":
       return new InvalidInputError(`body: ${(error as Error).message}`, "malformed_json");
     default:
+      // A compressed body that does not decompress: zlib's errors carry Z_* codes and no HTTP status.
+      if (String((error as { code?: unknown }).code).startsWith("Z_")) {
+        return new InvalidInputError(
+          `body: does not decompress (${(error as Error).message})`,
+          "malformed_json",
+        );
+      }
       return error;
   }
 }
