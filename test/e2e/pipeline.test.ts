@@ -217,6 +217,14 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
           describe: () => `${seen} (want ${reachedHandler} and ${sent.length + repositoryCalls.length})`,
         },
       );
+      // Inference spans carry the model the registry resolved, so their span metrics split by model version.
+      const byModel = await prom.query(
+        `sum by (model_name, model_version) (traces_span_metrics_calls_total{service_name="${SERVICE}", span_name="inference", model_name!=""})`,
+      );
+      expect(byModel.map((s) => `${s.metric.model_name} ${s.metric.model_version}`).sort()).toEqual([
+        "penguins 1",
+        "penguins 2",
+      ]);
 
       for (const selector of [
         `traces_span_metrics_duration_seconds_bucket{service_name="${SERVICE}", span_name="inference"}`,
