@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { DiagLogLevel, diag } from "@opentelemetry/api";
 import { getNodeAutoInstrumentations } from "@opentelemetry/auto-instrumentations-node";
 import { setGlobalErrorHandler } from "@opentelemetry/core";
+import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { ExpressLayerType } from "@opentelemetry/instrumentation-express";
 import { envDetector, hostDetector, osDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
@@ -12,6 +13,13 @@ import { applyOtelDefaults } from "./otel-defaults.js";
 
 /** `service.instance.id` is incubating in semantic conventions, so the package exports it only there. */
 const ATTR_SERVICE_INSTANCE_ID = "service.instance.id";
+
+/** Port of the SDK's Prometheus exporter when OTEL_METRICS_EXPORTER turns it on, with the SDK's default. */
+function prometheusExporterPort(env: NodeJS.ProcessEnv): number | undefined {
+  const exporters = (env.OTEL_METRICS_EXPORTER ?? "").split(",").map((e) => e.trim());
+  if (!exporters.includes("prometheus")) return undefined;
+  return Number(env.OTEL_EXPORTER_PROMETHEUS_PORT || PrometheusExporter.DEFAULT_OPTIONS.port);
+}
 
 export interface Telemetry {
   /** Receives export failures; set once the logger exists. */
@@ -25,6 +33,7 @@ export interface Telemetry {
  */
 export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
   applyOtelDefaults(env);
+  const scrapePort = prometheusExporterPort(env);
   const telemetry: Telemetry = {
     failures: undefined,
     shutdown: async () => {
@@ -62,8 +71,12 @@ export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
         ],
       },
       "@opentelemetry/instrumentation-pino": { disableLogSending: true },
-      // The API's only outgoing requests are its own OTLP exports: metrics about them would be noise.
-      "@opentelemetry/instrumentation-http": { disableOutgoingRequestInstrumentation: true },
+      "@opentelemetry/instrumentation-http": {
+        // The API's only outgoing requests are its own OTLP exports: metrics about them would be noise.
+        disableOutgoingRequestInstrumentation: true,
+        // Scrapes of the optional local /metrics endpoint are not API traffic.
+        ignoreIncomingRequestHook: (request) => request.socket.localPort === scrapePort,
+      },
       "@opentelemetry/instrumentation-host-metrics": { metricGroups: ["process.cpu", "process.memory"] },
     }),
   });
