@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import type { StackSettings } from "../../stack/components.js";
 import { ENV_EXAMPLE } from "../../stack/env-example.js";
 import { REPO_ROOT } from "../../stack/layout.js";
+import { DEFAULT_PORTS } from "../../stack/ports.js";
 
 /**
  * docker-compose.monitoring.yml as Compose reads it: the YAML, then every `${...}` replaced from .env (here,
@@ -128,3 +130,13 @@ export function hostPort(address: string): { host: string; port: number } {
   if (!m) throw new Error(`no host:port in ${address}`);
   return { host: m[1] as string, port: Number(m[2]) };
 }
+
+/** The native stack's settings with its default ports and the compiled API: what Compose must match. */
+export const NATIVE_STACK: StackSettings = {
+  ports: DEFAULT_PORTS,
+  runDir: "/run",
+  api: "dist",
+  tuning: {},
+  retention: "7d",
+  apiEnv: {},
+};

@@ -4,14 +4,14 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { api, type StackSettings } from "../../stack/components.js";
+import { api } from "../../stack/components.js";
 import { SERVICES } from "../../stack/compose.js";
 import { envExample } from "../../stack/env-example.js";
 import { REPO_ROOT } from "../../stack/layout.js";
 import { DEFAULT_PORTS } from "../../stack/ports.js";
 import { spawnInstrumentedApi } from "../support/api-process.js";
 import { startTestApi } from "../support/in-process-api.js";
-import { COMPOSE_FILE, loadCompose, rawCompose } from "./compose-model.js";
+import { COMPOSE_FILE, loadCompose, NATIVE_STACK, rawCompose } from "./compose-model.js";
 import { execForm, last, readDockerfile, type Stage } from "./dockerfile.js";
 
 /**
@@ -30,20 +30,11 @@ const dockerfileOf = (name: string) => {
   return { context, file: readDockerfile(join(context, build.dockerfile ?? "Dockerfile")) };
 };
 
-const NATIVE_DIST: StackSettings = {
-  ports: DEFAULT_PORTS,
-  runDir: "/run",
-  api: "dist",
-  tuning: {},
-  retention: "7d",
-  apiEnv: {},
-};
-
 describe("the images Compose builds", () => {
   it("runs the ML API with the entry point the native stack runs (npm run stack: the build, SDK first)", () => {
     const { file } = dockerfileOf(SERVICES.api);
     const cmd = execForm(last(file.stages.at(-1), "CMD")?.args ?? "");
-    expect(cmd).toEqual(["node", ...api(NATIVE_DIST).args]);
+    expect(cmd).toEqual(["node", ...api(NATIVE_STACK).args]);
     expect(last(file.stages.at(-1), "WORKDIR")?.args).toBe("/app");
     expect(last(file.stages.at(-1), "USER")?.args).not.toMatch(/^(root|0)$/);
   });

@@ -4,13 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DATASOURCES } from "../../grafana/src/datasources.js";
 import { CONTAINER_PATHS, GRAFANA_ENV } from "../../grafana/src/provisioning.js";
-import {
-  alertmanager,
-  collectorEnv,
-  jaegerEnv,
-  prometheus,
-  type StackSettings,
-} from "../../stack/components.js";
+import { alertmanager, collectorEnv, jaegerEnv, prometheus } from "../../stack/components.js";
 import {
   COMPOSE_HOSTS,
   COMPOSE_PROMETHEUS_CONFIG,
@@ -19,7 +13,7 @@ import {
 } from "../../stack/compose.js";
 import { REPO_ROOT } from "../../stack/layout.js";
 import { DEFAULT_PORTS, type PortName } from "../../stack/ports.js";
-import { flags, hostPort, loadCompose, parseVolume, type Service } from "./compose-model.js";
+import { flags, hostPort, loadCompose, NATIVE_STACK, parseVolume, type Service } from "./compose-model.js";
 
 /**
  * Every address one container uses to reach another agrees with what that other one listens on: the
@@ -63,16 +57,6 @@ function composeAddress(owner: string, nativeValue: string): string {
   const host = COMPOSE_HOSTS[PORT_NAMES.get(port) as PortName];
   return `${host === owner ? "0.0.0.0" : host}:${port}`;
 }
-
-/** Settings of the native stack, to compare the Compose services' flags with. */
-const NATIVE: StackSettings = {
-  ports: DEFAULT_PORTS,
-  runDir: "/run",
-  api: "dist",
-  tuning: {},
-  retention: "7d",
-  apiEnv: {},
-};
 
 describe("the Compose services' addresses", () => {
   for (const [name, env] of [
@@ -158,8 +142,8 @@ describe("the Compose services' addresses", () => {
 
   it("runs Prometheus and Alertmanager with the native stack's flags", () => {
     for (const [name, native] of [
-      [SERVICES.prometheus, prometheus(NATIVE).args],
-      [SERVICES.alertmanager, alertmanager(NATIVE).args],
+      [SERVICES.prometheus, prometheus(NATIVE_STACK).args],
+      [SERVICES.alertmanager, alertmanager(NATIVE_STACK).args],
     ] as const) {
       const composed = flags(service(name).command);
       const nativeFlags = flags(native);
