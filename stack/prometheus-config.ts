@@ -31,6 +31,17 @@ export interface RenderOptions {
   rulesRelativeTo?: string;
   /** Scrape and rule evaluation interval (and scrape timeout), e.g. "1s" for tests; unset: as committed. */
   scrapeInterval?: string;
+  /**
+   * The port of every Alertmanager of a cluster: each is an alerting target and a target of the
+   * `alertmanager` job, since the cluster deduplicates only what reaches all its nodes. Unset: `alertmanager`.
+   */
+  alertmanagers?: PortName[];
+  /**
+   * URL of a long-term store's Prometheus remote-write endpoint (Mimir, Thanos Receive, VictoriaMetrics, or a
+   * Prometheus run with `--web.enable-remote-write-receiver`, whose endpoint is `/api/v1/write`): adds a
+   * `remote_write` entry sending every sample there. Unset: the document's own `remote_write`, if any, is kept.
+   */
+  remoteWrite?: string;
 }
 
 export class PrometheusConfigError extends Error {}
@@ -44,8 +55,10 @@ export function renderPrometheusConfig(source: string, options: RenderOptions): 
 
   const setTargets = (seq: unknown, portName: PortName, where: string) => {
     if (!isSeq(seq)) throw new PrometheusConfigError(`${where}: no targets list`);
-    const host = options.hosts?.[portName] ?? HOST;
-    (seq as YAMLSeq).items = [doc.createNode(`${host}:${options.ports[portName]}`)];
+    const names = portName === "alertmanager" ? (options.alertmanagers ?? [portName]) : [portName];
+    (seq as YAMLSeq).items = names.map((name) =>
+      doc.createNode(`${options.hosts?.[name] ?? HOST}:${options.ports[name]}`),
+    );
   };
 
   const jobs = doc.get("scrape_configs");
@@ -89,6 +102,25 @@ export function renderPrometheusConfig(source: string, options: RenderOptions): 
     for (const key of ["scrape_interval", "scrape_timeout", "evaluation_interval"]) {
       doc.setIn(["global", key], options.scrapeInterval);
     }
+  }
+
+  if (options.remoteWrite !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(options.remoteWrite);
+    } catch {
+      // Reported below.
+    }
+    if (url?.protocol !== "http:" && url?.protocol !== "https:") {
+      throw new PrometheusConfigError(`remoteWrite: ${options.remoteWrite} is not an http(s) URL`);
+    }
+    // Credentials belong in the entry's basic_auth password_file or authorization credentials_file, not in
+    // a URL that Prometheus shows on its config page and logs.
+    if (url.username !== "" || url.password !== "") {
+      throw new PrometheusConfigError("remoteWrite: put credentials in a *_file setting, not in the URL");
+    }
+    if (!isSeq(doc.get("remote_write"))) doc.set("remote_write", doc.createNode([]));
+    (doc.get("remote_write") as YAMLSeq).items.push(doc.createNode({ url: options.remoteWrite }));
   }
 
   if (options.header !== undefined) {

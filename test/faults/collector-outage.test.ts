@@ -1,0 +1,279 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { collector } from "../../stack/components.js";
+import { ROUTES } from "../../traffic/request-mix.js";
+import { type Sent, send } from "../../traffic/sender.js";
+import { type E2EStack, stackUnavailable, startE2EStack } from "../e2e/e2e-stack.js";
+import { eventually } from "../e2e/eventually.js";
+import { scrape } from "../support/prometheus-text.js";
+import {
+  byLabels,
+  expectedCounts,
+  HTTP_COUNTS,
+  INFERENCE_COUNTS,
+  launchBeside,
+  Prom,
+  running,
+  SERVICE,
+  sigkill,
+  take,
+  until,
+  validRequests,
+} from "./fault-support.js";
+
+/**
+ * The collector killed (SIGKILL) for 30 s while the API serves steady traffic, then started again.
+ *
+ * What must hold: clients see no errors, and once the collector is back Prometheus counts every request
+ * exactly, because the SDK's counters are cumulative: an export that fails loses nothing, the next one
+ * after the restart carries the whole total.
+ *
+ * What is lost, measured here and asserted: span-derived metrics (the span metrics connector's `calls`).
+ * Their counters live in the collector's memory, so the kill takes with it every span the collector had
+ * accepted but Prometheus had not yet scraped, and the counter starts again from zero (a reset, which
+ * rate() and increase() absorb). And the SDK gives up on spans it cannot deliver: the BatchSpanProcessor
+ * sends one batch at a time and the OTLP exporter retries a batch at most 5 times with backoff capped at
+ * 5 s within OTEL_EXPORTER_OTLP_TIMEOUT (10 s), so each batch is dropped about 8 s after its first attempt;
+ * the batches that run out of retries while the collector is down are gone, only those still retrying
+ * when it returns arrive. No exporter setting of this SDK bridges a 30 s outage (the attempt limit is
+ * fixed), and no setting at all would keep what a SIGKILL takes from the collector's memory.
+ */
+
+const OUTAGE_MS = 30_000;
+/** Requests per second of the steady traffic. */
+const RATE = 20;
+/** Requests counted through the whole pipeline before the traffic starts. */
+const WARMUP = 40;
+/** Traffic runs this many seconds' worth of answers before the kill and after the restart. */
+const AROUND_S = 3;
+/**
+ * Requests sent once the collector is back and the traffic has stopped, on a route the traffic never
+ * uses. The span processor exports in order, one batch at a time, so once these are counted every span
+ * before them has either arrived or been dropped: the span counts are final.
+ */
+const MARKERS = 5;
+/** Routes of the warm-up and the traffic; no regex metacharacters, so they join into one `=~`. */
+const TRAFFIC_ROUTES: readonly string[] = [ROUTES.v1Predict, ROUTES.v2Infer];
+/** Deadline of each wait on the pipeline (about 1 s per stage with the e2e intervals). */
+const WAIT_MS = 30_000;
+const TEST_MS = 60_000;
+
+const skip = stackUnavailable();
+if (skip) process.stderr.write(`[faults] skipping the collector outage: ${skip}\n`);
+
+interface Answered {
+  at: number;
+  sent: Sent;
+}
+
+let e2e: E2EStack | undefined;
+let prom: Prom;
+let failed = false;
+const answered: Answered[] = [];
+let killAt = 0;
+let readyAt = 0;
+let killSignal: string | null = null;
+let healthRefused = false;
+
+const log = (line: string) => process.stdout.write(`[faults] ${line}\n`);
+const all = () => answered.map((a) => a.sent);
+const answeredBetween = (from: number, to: number) => answered.filter((a) => a.at >= from && a.at <= to);
+const serverCalls = (routes: readonly string[]) =>
+  `sum(traces_span_metrics_calls_total{service_name="${SERVICE}", span_kind="SPAN_KIND_SERVER", http_route=~"${routes.join("|")}"})`;
+
+describe.skipIf(skip !== undefined)("a collector killed for 30 s under load", () => {
+  beforeAll(async () => {
+    e2e = await startE2EStack();
+    const stack = e2e.stack;
+    const apiUrl = e2e.url("api");
+    prom = new Prom(e2e.url("prometheus"));
+    log(`stack started in ${(stack.startMs / 1000).toFixed(1)} s`);
+    const record = (sent: Sent) => answered.push({ at: Date.now(), sent });
+    const next = await validRequests(apiUrl, ["v1_named", "v2_latest"], 20260801);
+
+    // A settled start: the warm-up fully counted, span metrics included.
+    await send(
+      take(next, WARMUP),
+      { baseUrl: apiUrl, rate: Number.POSITIVE_INFINITY, concurrency: 4 },
+      record,
+    );
+    await eventually(
+      "the warm-up in the span metrics",
+      async () => ((await prom.scalar(serverCalls(TRAFFIC_ROUTES))) === WARMUP ? true : undefined),
+      { timeoutMs: WAIT_MS },
+    );
+
+    const stopTraffic = new AbortController();
+    const traffic = send(
+      until(next, stopTraffic.signal),
+      { baseUrl: apiUrl, rate: RATE, concurrency: 8 },
+      record,
+    );
+    try {
+      const started = Date.now();
+      await eventually(
+        "traffic before the kill",
+        async () => (answeredBetween(started, Date.now()).length >= RATE * AROUND_S ? true : undefined),
+        { timeoutMs: WAIT_MS },
+      );
+
+      const otelcol = running(stack, "otelcol");
+      killAt = Date.now();
+      killSignal = (await sigkill(otelcol)).signal;
+      const health = e2e.url("collectorHealth");
+      healthRefused = await fetch(health).then(
+        () => false,
+        () => true,
+      );
+      log(`collector killed (${killSignal}) at ${new Date(killAt).toISOString()}`);
+
+      // The one deliberate wait: the outage itself, by the clock.
+      await new Promise((resolve) => setTimeout(resolve, killAt + OUTAGE_MS - Date.now()));
+
+      const restarted = await launchBeside(stack, collector(stack.settings), "otelcol-restarted", WAIT_MS);
+      readyAt = Date.now();
+      log(`collector ready again after ${readyAt - killAt} ms (its start took ${restarted.readyMs} ms)`);
+      await eventually(
+        "traffic after the restart",
+        async () => (answeredBetween(readyAt, Date.now()).length >= RATE * AROUND_S ? true : undefined),
+        { timeoutMs: WAIT_MS },
+      );
+    } finally {
+      stopTraffic.abort();
+      await traffic;
+    }
+    const markers = await validRequests(apiUrl, ["v2_version"], 7);
+    await send(
+      take(markers, MARKERS),
+      { baseUrl: apiUrl, rate: Number.POSITIVE_INFINITY, concurrency: 1 },
+      record,
+    );
+    log(`${answered.length} requests answered in all`);
+  }, 180_000);
+
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      failed = true;
+    });
+  });
+
+  afterAll(async () => {
+    await e2e?.stop(failed);
+  }, 60_000);
+
+  it(
+    "keeps answering every request while the collector is down",
+    async () => {
+      expect({ killSignal, healthRefused }).toEqual({ killSignal: "SIGKILL", healthRefused: true });
+      expect(readyAt - killAt).toBeGreaterThanOrEqual(OUTAGE_MS);
+      // Prometheus saw the outage: the collector's scrape target was down.
+      expect(
+        await prom.scalar(
+          `min_over_time(up{job="otel-collector"}[${Math.ceil((readyAt - killAt) / 1000)}s])`,
+          readyAt / 1000,
+        ),
+      ).toBe(0);
+
+      const during = answeredBetween(killAt, readyAt);
+      const statuses: Record<string, number> = {};
+      for (const { sent } of answered) statuses[sent.status] = (statuses[sent.status] ?? 0) + 1;
+      const slowest = (list: Answered[]) => Math.round(Math.max(...list.map((a) => a.sent.ms)));
+      log(
+        `during the outage: ${during.length} requests, slowest ${slowest(during)} ms (before: ${slowest(answeredBetween(0, killAt))} ms); statuses overall ${JSON.stringify(statuses)}`,
+      );
+      expect(statuses).toEqual({ 200: answered.length });
+      // The traffic really ran through the outage, near its planned rate.
+      expect(during.length).toBeGreaterThanOrEqual(RATE * (OUTAGE_MS / 1000) * 0.8);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "counts every request exactly once after the collector returns, by route and status",
+    async () => {
+      const want = expectedCounts(all()).http;
+      let seen: Record<string, number> = {};
+      await eventually(
+        "Prometheus HTTP counts to equal the requests sent",
+        async () => {
+          seen = byLabels(await prom.vector(HTTP_COUNTS), ["http_route", "http_response_status_code"]);
+          return JSON.stringify(seen) === JSON.stringify(want) ? true : undefined;
+        },
+        { timeoutMs: WAIT_MS, describe: () => `${JSON.stringify(seen)}, want ${JSON.stringify(want)}` },
+      );
+      log(`HTTP counts after the outage: ${JSON.stringify(seen)} (sent ${JSON.stringify(want)})`);
+      expect(seen).toEqual(want);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "counts every inference exactly once after the collector returns, by model, version and outcome",
+    async () => {
+      const want = expectedCounts(all()).inference;
+      let seen: Record<string, number> = {};
+      await eventually(
+        "Prometheus inference counts to equal the requests sent",
+        async () => {
+          seen = byLabels(await prom.vector(INFERENCE_COUNTS), [
+            "model_name",
+            "model_version",
+            "inference_outcome",
+          ]);
+          return JSON.stringify(seen) === JSON.stringify(want) ? true : undefined;
+        },
+        { timeoutMs: WAIT_MS, describe: () => `${JSON.stringify(seen)}, want ${JSON.stringify(want)}` },
+      );
+      log(`inference counts after the outage: ${JSON.stringify(seen)}`);
+      expect(seen).toEqual(want);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "loses the spans of the outage's first part from the span metrics, and only those",
+    async () => {
+      // Final span counts: the markers, sent last, are counted.
+      await eventually(
+        "the marker requests in the span metrics",
+        async () =>
+          (await prom.scalar(serverCalls([ROUTES.v2InferVersion]))) === MARKERS ? true : undefined,
+        { timeoutMs: WAIT_MS },
+      );
+      const traffic = answered.filter((a) => TRAFFIC_ROUTES.includes(a.sent.request.route));
+      const beforeKill = (await prom.scalar(serverCalls(TRAFFIC_ROUTES), killAt / 1000)) ?? 0;
+      const afterRestart = (await prom.scalar(serverCalls(TRAFFIC_ROUTES))) ?? 0;
+      const lost = traffic.length - beforeKill - afterRestart;
+      // Spans that can be lost: those the killed collector held unscraped (finished at most a span export
+      // delay, a batch timeout, a flush and a scrape, about 2.5 s, before the kill) and those the SDK
+      // dropped while the collector was down.
+      const exposed = answeredBetween(killAt - 5_000, readyAt).filter((a) => traffic.includes(a)).length;
+      log(
+        `span metrics (server spans of the traffic): ${traffic.length} requests; ${beforeKill} counted by the killed collector, ${afterRestart} by the restarted one; ${lost} lost (${((100 * lost) / (((readyAt - killAt) / 1000) * RATE)).toFixed(0)}% of the outage's requests at ${RATE}/s; ${exposed} requests answered from 5 s before the kill to the restart)`,
+      );
+      // The restarted collector's counter starts from zero: the raw value is not the total.
+      expect(afterRestart).toBeLessThan(traffic.length - beforeKill);
+      expect(lost).toBeGreaterThan(0);
+      expect(lost).toBeLessThanOrEqual(exposed);
+
+      // Every span that reached the restarted collector is counted, exactly.
+      const telemetry = `${e2e?.url("collectorTelemetry")}/metrics`;
+      let seen = "";
+      await eventually(
+        "the restarted collector's span metrics to count every span it accepted",
+        async () => {
+          const accepted = (await scrape(telemetry))
+            .filter((s) => s.name === "otelcol_receiver_accepted_spans_total")
+            .reduce((sum, s) => sum + s.value, 0);
+          const counted = await prom.scalar(
+            `sum(traces_span_metrics_calls_total{service_name="${SERVICE}"})`,
+          );
+          seen = `accepted ${accepted}, counted ${counted}`;
+          return accepted > 0 && counted === accepted ? true : undefined;
+        },
+        { timeoutMs: WAIT_MS, describe: () => seen },
+      );
+      log(`restarted collector: ${seen}`);
+    },
+    TEST_MS,
+  );
+});
