@@ -40,6 +40,9 @@ const TEST_MS = 90_000;
 /** Compared sample by sample: every series. */
 const ALL = `{__name__=~".+"}`;
 const REQUESTS = "http_server_request_duration_seconds_count";
+/** Seconds between the newest sample Prometheus appended and the newest it sent: the guide quotes it. */
+const REMOTE_WRITE_LAG =
+  "max(prometheus_remote_storage_highest_timestamp_in_seconds) - max(prometheus_remote_storage_queue_highest_sent_timestamp_seconds)";
 
 const skip = stackUnavailable();
 if (skip) process.stderr.write(`[faults] skipping the Prometheus faults: ${skip}\n`);
@@ -222,8 +225,12 @@ describe.skipIf(skip !== undefined)("Prometheus: remote_write to a long-term sto
       // The counters moved inside the window, so the values agree by more than chance.
       expect(counters.some((s) => new Set(s.values.map((v) => v[1])).size > 1)).toBe(true);
       expect(sampleCount(held)).toBeGreaterThan(1000);
+      // What the guide tells operators to watch: nothing failed, and how far behind the store is.
+      expect(await prom.scalar("sum(prometheus_remote_storage_samples_failed_total)")).toBe(0);
+      const lag = await prom.scalar(REMOTE_WRITE_LAG);
+      expect(lag).toBeGreaterThanOrEqual(0);
       log(
-        `remote_write: ${held.length} series, ${sampleCount(held)} samples over ${to - from} s, identical in the receiver`,
+        `remote_write: lag ${lag} s; ${held.length} series, ${sampleCount(held)} samples over ${to - from} s, identical in the receiver`,
       );
     },
     TEST_MS,
