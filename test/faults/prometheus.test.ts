@@ -42,7 +42,7 @@ const ALL = `{__name__=~".+"}`;
 const REQUESTS = "http_server_request_duration_seconds_count";
 /** Seconds between the newest sample Prometheus appended and the newest it sent: the guide quotes it. */
 const REMOTE_WRITE_LAG =
-  "max(prometheus_remote_storage_highest_timestamp_in_seconds) - max(prometheus_remote_storage_queue_highest_sent_timestamp_seconds)";
+  "prometheus_remote_storage_highest_timestamp_in_seconds - ignoring(remote_name, url) group_right prometheus_remote_storage_queue_highest_sent_timestamp_seconds";
 
 const skip = stackUnavailable();
 if (skip) process.stderr.write(`[faults] skipping the Prometheus faults: ${skip}\n`);
