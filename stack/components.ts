@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import type { AlertmanagerRenderOptions } from "../alertmanager/config-render.js";
 import { binary, CONFIGS } from "./layout.js";
-import { address, HOST, type Ports } from "./ports.js";
+import { address, HOST, PORT_SPECS, type PortName, type Ports } from "./ports.js";
 
 /**
  * The processes of the native stack, each run with the repository's own config file and told its addresses
@@ -45,6 +45,11 @@ export interface StackSettings {
   alertmanager?: Partial<Omit<AlertmanagerRenderOptions, "configDir">>;
   /** Folder whose `rules/*.yml` Prometheus loads instead of prometheus/rules/ (tests load sped-up copies). */
   prometheusRulesBase?: string;
+  /**
+   * Alertmanagers to run: 1 (unset) with clustering off, or 2 gossiping on loopback as one cluster, which
+   * Prometheus sends every alert to and scrapes, node by node (see ALERTMANAGER_NODES).
+   */
+  alertmanagerNodes?: 1 | 2;
 }
 
 export interface Component {
@@ -144,24 +149,86 @@ export function prometheus(settings: StackSettings): Component {
   };
 }
 
-/** Runs the copy of alertmanager/alertmanager.yml rendered into the run folder, as a single instance. */
-export function alertmanager(settings: StackSettings): Component {
-  const url = `http://${address(settings.ports.alertmanager)}`;
+/**
+ * The Alertmanagers of a clustered stack, in the order their fixed peer names sort: the cluster has the node
+ * at position 0 send a group's notification at once and the next wait `--cluster.peer-timeout` before it
+ * checks the gossiped notification log and sends only what is still missing there. The first node alone is
+ * the unclustered stack's Alertmanager, under the same name and port as before clustering existed.
+ */
+export const ALERTMANAGER_NODES = [
+  { name: "alertmanager", web: "alertmanager", cluster: "alertmanagerCluster" },
+  { name: "alertmanager-peer", web: "alertmanagerPeer", cluster: "alertmanagerPeerCluster" },
+] as const satisfies readonly { name: string; web: PortName; cluster: PortName }[];
+
+/**
+ * Alertmanager's own default, written out because the delivery tests derive from it how long a duplicate
+ * could take to arrive: the second node sends what the first has not logged this long after the first would.
+ */
+export const ALERTMANAGER_PEER_TIMEOUT_S = 15;
+
+const alertmanagerNodes = (settings: StackSettings) =>
+  ALERTMANAGER_NODES.slice(0, settings.alertmanagerNodes ?? 1);
+
+/** The web ports of the Alertmanagers the stack runs: Prometheus sends alerts to each, and scrapes each. */
+export function alertmanagerWebPorts(settings: StackSettings): PortName[] {
+  return alertmanagerNodes(settings).map((node) => node.web);
+}
+
+/** Every port the stack listens on: an Alertmanager's gossip port only when Alertmanager runs as a cluster. */
+export function stackPortNames(settings: StackSettings): PortName[] {
+  const running = alertmanagerNodes(settings);
+  const clustered = running.length > 1;
+  const unused = new Set<PortName>(
+    ALERTMANAGER_NODES.flatMap((node) =>
+      !running.includes(node) ? [node.web, node.cluster] : clustered ? [] : [node.cluster],
+    ),
+  );
+  return (Object.keys(PORT_SPECS) as PortName[]).filter((name) => !unused.has(name));
+}
+
+/**
+ * Runs the copy of alertmanager/alertmanager.yml rendered into the run folder, as node `node` of the
+ * stack's Alertmanagers (the first by default). A single Alertmanager runs with clustering off: otherwise it
+ * gossips on port 9094 of every interface.
+ */
+export function alertmanager(settings: StackSettings, node = 0): Component {
+  const nodes = alertmanagerNodes(settings);
+  const self = nodes[node];
+  if (!self) throw new RangeError(`Alertmanager node ${node}: the stack runs ${nodes.length}`);
+  const { ports } = settings;
+  const url = `http://${address(ports[self.web])}`;
+  const cluster =
+    nodes.length === 1
+      ? ["--cluster.listen-address="]
+      : [
+          `--cluster.listen-address=${address(ports[self.cluster])}`,
+          // Said outright: memberlist would otherwise look for a private (RFC 1918) address to advertise,
+          // and the peers must reach each other on loopback.
+          `--cluster.advertise-address=${address(ports[self.cluster])}`,
+          ...nodes.filter((n) => n !== self).map((n) => `--cluster.peer=${address(ports[n.cluster])}`),
+          // Fixed names fix the positions (they sort by name), and name the peers in logs and the status page.
+          `--cluster.peer-name=${self.name}`,
+          `--cluster.peer-timeout=${ALERTMANAGER_PEER_TIMEOUT_S}s`,
+        ];
   return {
-    name: "alertmanager",
+    name: self.name,
     command: binary("alertmanager"),
     args: [
       `--config.file=${join(settings.runDir, ALERTMANAGER_CONFIG_NAME)}`,
-      `--storage.path=${join(settings.runDir, "alertmanager-data")}`,
-      `--web.listen-address=${address(settings.ports.alertmanager)}`,
+      `--storage.path=${join(settings.runDir, `${self.name}-data`)}`,
+      `--web.listen-address=${address(ports[self.web])}`,
       // Links in notifications (silences, alert list) point here.
       `--web.external-url=${url}`,
-      // No cluster: otherwise it gossips on port 9094 of every interface.
-      "--cluster.listen-address=",
+      ...cluster,
     ],
     env: {},
     readyUrl: `${url}/-/ready`,
   };
+}
+
+/** Every Alertmanager the stack runs. */
+export function alertmanagers(settings: StackSettings): Component[] {
+  return alertmanagerNodes(settings).map((_node, i) => alertmanager(settings, i));
 }
 
 export function api(settings: StackSettings): Component {

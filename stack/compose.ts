@@ -35,6 +35,11 @@ export const COMPOSE_HOSTS = {
   jaegerTelemetry: SERVICES.jaeger,
   prometheus: SERVICES.prometheus,
   alertmanager: SERVICES.alertmanager,
+  alertmanagerCluster: SERVICES.alertmanager,
+  // Compose runs one Alertmanager; a second, as MONITORING_DEPLOYMENT_GUIDE.md's "Alertmanager in a cluster"
+  // adds it, is this service.
+  alertmanagerPeer: "alertmanager-peer",
+  alertmanagerPeerCluster: "alertmanager-peer",
 } as const satisfies Record<PortName, string>;
 
 /** Where the Compose stack's Prometheus config is committed (Prometheus cannot read variables). */

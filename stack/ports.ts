@@ -41,6 +41,18 @@ export const PORT_SPECS = {
   jaegerTelemetry: { env: "INFERWATCH_JAEGER_TELEMETRY_PORT", what: "Jaeger's own metrics" },
   prometheus: { env: "INFERWATCH_PROMETHEUS_PORT", what: "Prometheus" },
   alertmanager: { env: "INFERWATCH_ALERTMANAGER_PORT", what: "Alertmanager" },
+  alertmanagerCluster: {
+    env: "INFERWATCH_ALERTMANAGER_CLUSTER_PORT",
+    what: "Alertmanager cluster gossip, TCP and UDP (clustered stack only)",
+  },
+  alertmanagerPeer: {
+    env: "INFERWATCH_ALERTMANAGER_PEER_PORT",
+    what: "second Alertmanager of a cluster (clustered stack only)",
+  },
+  alertmanagerPeerCluster: {
+    env: "INFERWATCH_ALERTMANAGER_PEER_CLUSTER_PORT",
+    what: "second Alertmanager's cluster gossip, TCP and UDP (clustered stack only)",
+  },
 } as const satisfies Record<string, PortSpec>;
 
 export type PortName = keyof typeof PORT_SPECS;
@@ -106,12 +118,12 @@ export async function freePorts(): Promise<Ports> {
 }
 
 /**
- * Fails, naming each one, when a port is taken: a stack left running on the same ports would otherwise
- * answer the new one's readiness checks and hide that its components could not start.
+ * Fails, naming each one, when a port of `names` (default: all) is taken: a stack left running on the same
+ * ports would otherwise answer the new one's readiness checks and hide that its components could not start.
  */
-export async function assertPortsFree(ports: Ports): Promise<void> {
+export async function assertPortsFree(ports: Ports, names: readonly PortName[] = NAMES): Promise<void> {
   const taken = await Promise.all(
-    NAMES.map(
+    names.map(
       (name) =>
         new Promise<string | undefined>((resolve) => {
           const server = createServer();

@@ -3,7 +3,8 @@ import { dirname, join } from "node:path";
 import { renderAlertmanagerConfig } from "../alertmanager/config-render.js";
 import {
   ALERTMANAGER_CONFIG_NAME,
-  alertmanager,
+  alertmanagers,
+  alertmanagerWebPorts,
   api,
   type Component,
   collector,
@@ -11,6 +12,7 @@ import {
   PROMETHEUS_CONFIG_NAME,
   prometheus,
   type StackSettings,
+  stackPortNames,
 } from "./components.js";
 import { CONFIGS, REPO_ROOT } from "./layout.js";
 import { assertPortsFree } from "./ports.js";
@@ -19,9 +21,9 @@ import { waitUntilReady } from "./readiness.js";
 import { describeExit, Supervised } from "./supervisor.js";
 
 /**
- * Starts the native stack and stops it: Jaeger, the collector, Prometheus and Alertmanager together, then
- * the ML API once the collector takes its telemetry. `npm run stack` and the end-to-end tests both start it
- * through here.
+ * Starts the native stack and stops it: Jaeger, the collector, Prometheus and Alertmanager (one, or a cluster
+ * of two: StackSettings.alertmanagerNodes) together, then the ML API once the collector takes its telemetry.
+ * `npm run stack` and the end-to-end tests both start it through here.
  */
 
 export interface RunningStack {
@@ -45,7 +47,7 @@ export async function startStack(settings: StackSettings, options: StartOptions 
   const started = Date.now();
   const log = options.log ?? (() => {});
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
-  await assertPortsFree(settings.ports);
+  await assertPortsFree(settings.ports, stackPortNames(settings));
   const logs = join(settings.runDir, "logs");
   mkdirSync(logs, { recursive: true });
   writeFileSync(
@@ -53,6 +55,7 @@ export async function startStack(settings: StackSettings, options: StartOptions 
     renderPrometheusConfig(readFileSync(CONFIGS.prometheus, "utf8"), {
       ports: settings.ports,
       rulesRelativeTo: settings.prometheusRulesBase ?? dirname(CONFIGS.prometheus),
+      alertmanagers: alertmanagerWebPorts(settings),
       ...(settings.tuning.scrapeInterval ? { scrapeInterval: settings.tuning.scrapeInterval } : {}),
     }),
   );
@@ -92,7 +95,7 @@ export async function startStack(settings: StackSettings, options: StartOptions 
       launch(jaeger(settings)),
       launch(collector(settings)),
       launch(prometheus(settings)),
-      launch(alertmanager(settings)),
+      ...alertmanagers(settings).map(launch),
     ]);
     await launch(api(settings));
   } catch (error) {
