@@ -31,7 +31,8 @@ import { percentile } from "./percentile.js";
  * rule evaluation).
  *
  *   npx tsx bench/freshness.ts [--samples 60] [--min-gap 2] [--max-gap 13] [--seed 1] [--poll-ms 100]
- *     [--export-ms 5000] [--span-delay-ms 5000] [--batch 1s] [--span-flush 15s] [--scrape 15s]
+ *     [--timeout 120] [--export-ms MS] [--span-delay-ms MS] [--batch DURATION] [--span-flush DURATION]
+ *     [--scrape DURATION]
  */
 const { values } = parseArgs({
   options: {
@@ -40,7 +41,7 @@ const { values } = parseArgs({
     "max-gap": { type: "string", default: "13" },
     seed: { type: "string", default: "1" },
     "poll-ms": { type: "string", default: "100" },
-    "timeout-s": { type: "string", default: "120" },
+    timeout: { type: "string", default: "120" },
     "export-ms": { type: "string" },
     "span-delay-ms": { type: "string" },
     batch: { type: "string" },
@@ -53,7 +54,7 @@ const MIN_GAP_MS = Number(values["min-gap"]) * 1000;
 const MAX_GAP_MS = Number(values["max-gap"]) * 1000;
 const SEED = Number(values.seed);
 const POLL_MS = Number(values["poll-ms"]);
-const TIMEOUT_MS = Number(values["timeout-s"]) * 1000;
+const TIMEOUT_MS = Number(values.timeout) * 1000;
 const GOAL_P95_S = 10;
 const optionalNumber = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 const TUNING: Tuning = Object.fromEntries(
@@ -171,17 +172,28 @@ const poller = (async () => {
   }
 })();
 
+/** Polls `done` until it holds or TIMEOUT_MS passes; says which. */
+async function waitUntil(done: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + TIMEOUT_MS;
+  while (!done() && Date.now() < deadline) await sleep(POLL_MS);
+  return done();
+}
+
 const random = seeded(SEED);
 const benchStart = Date.now();
 try {
+  // The first request after start can be far slower on the span path (about two flush intervals with the
+  // committed 15 s): it is timed apart, as a warm-up, so the table describes a running stack.
+  await sendProbe();
+  const warm = await waitUntil(() => complete(probes[0] as Probe));
+  if (!warm) throw new Error(`the warm-up request was not visible everywhere within ${TIMEOUT_MS} ms`);
   for (let k = 1; k <= SAMPLES; k++) {
     // Pacing the probes, not synchronising: the gap is what spreads them over every interval's phase.
     await sleep(MIN_GAP_MS + random() * (MAX_GAP_MS - MIN_GAP_MS));
     await sendProbe();
     if (k % 10 === 0) process.stderr.write(`${k}/${SAMPLES} probes sent\n`);
   }
-  const deadline = Date.now() + TIMEOUT_MS;
-  while (!probes.every(complete) && Date.now() < deadline) await sleep(POLL_MS);
+  await waitUntil(() => probes.every(complete));
 } finally {
   polling = false;
   await poller;
@@ -189,28 +201,38 @@ try {
 }
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
+const [warmUp, ...measured] = probes;
+const delayOf = (p: Probe | undefined, path: Path, stage: Stage) => {
+  const at = p?.seen.get(key(path, stage));
+  return p === undefined || at === undefined ? undefined : at - p.answeredAt;
+};
 const rows = PATHS.flatMap((path) =>
   STAGES.map((stage) => {
-    const delays = probes.flatMap((p) => {
-      const at = p.seen.get(key(path, stage));
-      return at === undefined ? [] : [at - p.answeredAt];
-    });
+    const each = measured.map((p) => delayOf(p, path, stage));
+    const delays = each.filter((d) => d !== undefined);
+    const worst = each.indexOf(Math.max(...delays));
     const p95 = percentile(delays, 0.95);
+    const where = stage === "promql" ? "PromQL" : "collector exporter";
+    const first = delayOf(warmUp, path, stage);
+    const warm = first === undefined ? "-" : seconds(first);
+    if (delays.length === 0)
+      return [path.name, where, warm, `0/${measured.length}`, "-", "-", "-", "-", "no"];
     return [
       path.name,
-      stage === "promql" ? "PromQL" : "collector exporter",
-      `${delays.length}/${probes.length}`,
+      where,
+      warm,
+      `${delays.length}/${measured.length}`,
       seconds(Math.min(...delays)),
       seconds(percentile(delays, 0.5)),
       seconds(p95),
-      seconds(Math.max(...delays)),
+      `${seconds(Math.max(...delays))} (#${worst + 1})`,
       stage === "promql" ? (p95 <= GOAL_P95_S * 1000 ? "yes" : "no") : "",
     ];
   }),
 );
 
 console.log(
-  `\nFreshness: seconds from a request answered to its count visible; ${probes.length} probes over ` +
+  `\nFreshness: seconds from a request answered to its count visible; ${measured.length} probes after a warm-up one, over ` +
     `${seconds(Date.now() - benchStart)} s, gaps ${MIN_GAP_MS / 1000}-${MAX_GAP_MS / 1000} s (seed ${SEED}), ` +
     `polled every ${POLL_MS} ms`,
 );
@@ -222,7 +244,16 @@ console.log(
 );
 console.log(
   markdownTable(
-    ["metric path", "visible at", "samples", "min s", "p50 s", "p95 s", "max s", `p95 <= ${GOAL_P95_S} s`],
+    [
+      "metric path",
+      "visible at",
+      "samples",
+      "min s",
+      "p50 s",
+      "p95 s",
+      "max s (probe)",
+      `p95 <= ${GOAL_P95_S} s`,
+    ],
     rows,
   ),
 );
