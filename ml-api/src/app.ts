@@ -1,6 +1,7 @@
 import express, { type Express } from "express";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
+import { AdmissionGate } from "./http/admission.js";
 import { errorHandler, notFound } from "./http/error-handler.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { kserveV1Routes, type RouteLimits } from "./http/kserve-v1-routes.js";
@@ -17,7 +18,12 @@ export function createApp(
   logger: Logger,
 ): Express {
   const limits: RouteLimits = { maxBodyBytes: config.MAX_BODY_BYTES, maxBatchRows: config.MAX_BATCH_ROWS };
-  const deps = { registry, metrics, maxBatchRows: config.MAX_BATCH_ROWS };
+  const deps = {
+    registry,
+    metrics,
+    maxBatchRows: config.MAX_BATCH_ROWS,
+    admission: new AdmissionGate(config.MAX_INFLIGHT_REQUESTS),
+  };
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);

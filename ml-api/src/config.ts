@@ -39,6 +39,14 @@ export const CONFIG_SCHEMA = {
       default: 1,
       description: "ONNX Runtime threads per model run. Small models gain nothing from more.",
     },
+    MAX_INFLIGHT_REQUESTS: {
+      type: "integer",
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 64,
+      description:
+        "Most inference requests in flight at once (from arrival to response, both protocols together); more get 503 with `Retry-After: 1` at once instead of waiting behind them, which bounds the queue inside the process to about this many service times. Health, metadata and repository routes are never refused.",
+    },
     DRIFT_PSI_THRESHOLD: {
       type: "number",
       exclusiveMinimum: 0,
@@ -78,6 +86,7 @@ export const CONFIG_SCHEMA = {
     "MAX_BODY_BYTES",
     "MAX_BATCH_ROWS",
     "ORT_INTRA_OP_THREADS",
+    "MAX_INFLIGHT_REQUESTS",
     "DRIFT_PSI_THRESHOLD",
     "DRIFT_WINDOW_SIZE",
     "DRIFT_MIN_SAMPLES",
@@ -93,6 +102,7 @@ export interface Config {
   MAX_BODY_BYTES: number;
   MAX_BATCH_ROWS: number;
   ORT_INTRA_OP_THREADS: number;
+  MAX_INFLIGHT_REQUESTS: number;
   DRIFT_PSI_THRESHOLD: number;
   DRIFT_WINDOW_SIZE: number;
   DRIFT_MIN_SAMPLES: number;

@@ -9,12 +9,17 @@ export function quote(value: string): string {
   return JSON.stringify(value.length > MAX_ECHO ? `${value.slice(0, MAX_ECHO)}…` : value);
 }
 
+/** Seconds a client is told to wait (`Retry-After`) before retrying a 503, unless the error says otherwise. */
+const RETRY_AFTER_SECONDS = 5;
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
     /** Stable machine-readable reason, used as a metric label, so it never carries user input. */
     readonly reason: string,
+    /** The `Retry-After` of the response: every 503 has one. */
+    readonly retryAfterSeconds: number | undefined = status === 503 ? RETRY_AFTER_SECONDS : undefined,
   ) {
     super(message);
     this.name = new.target.name;
@@ -37,5 +42,21 @@ export class ModelNotFoundError extends ApiError {
 export class ModelUnavailableError extends ApiError {
   constructor(message: string) {
     super(503, message, "model_unavailable");
+  }
+}
+
+/**
+ * Too many inference requests in flight (MAX_INFLIGHT_REQUESTS): the request is shed at once rather than
+ * queued behind the others, since ONNX Runtime runs on the event loop and a queue only adds latency. The
+ * queue drains in milliseconds, so the client may retry after a second.
+ */
+export class OverloadedError extends ApiError {
+  constructor(limit: number) {
+    super(
+      503,
+      `server overloaded: ${limit} inference requests already in flight (MAX_INFLIGHT_REQUESTS); retry later`,
+      "overloaded",
+      1,
+    );
   }
 }

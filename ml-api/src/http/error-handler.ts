@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from "express";
 import type { Logger } from "pino";
-import { ApiError, quote } from "../errors.js";
+import { ApiError, OverloadedError, quote } from "../errors.js";
 
 /** Unknown routes answer in the same JSON shape as every other error. */
 export const notFound: RequestHandler = (req, _res, next) => {
@@ -24,8 +24,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     if (error instanceof ApiError) {
-      if (error.status >= 500) logger.warn({ err: error, path: req.path }, "request failed");
-      if (error.status === 503) res.setHeader("Retry-After", "5");
+      // Shed requests are counted by the metrics; a log line each would add cost exactly when there is none to spare.
+      if (error.status >= 500 && !(error instanceof OverloadedError)) {
+        logger.warn({ err: error, path: req.path }, "request failed");
+      }
+      if (error.retryAfterSeconds !== undefined)
+        res.setHeader("Retry-After", String(error.retryAfterSeconds));
       res.status(error.status).json({ error: error.message });
       return;
     }

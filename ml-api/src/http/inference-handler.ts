@@ -7,6 +7,7 @@ import type { Lease, ModelRegistry } from "../inference/model-registry.js";
 import { endInferenceSpan, startInferenceSpan } from "../telemetry/inference-span.js";
 import { NO_VERSION, type Outcome } from "../telemetry/metric-catalogue.js";
 import type { ModelMetrics } from "../telemetry/model-metrics.js";
+import type { AdmissionGate } from "./admission.js";
 
 /** How one protocol turns a body into rows and a result into its response. */
 export interface InferenceProtocol<P extends { rows: Row[] }> {
@@ -18,6 +19,8 @@ export interface InferenceDeps {
   registry: ModelRegistry;
   metrics: ModelMetrics;
   maxBatchRows: number;
+  /** Shared by every inference route: the bound on inference requests in flight. */
+  admission: AdmissionGate;
 }
 
 type ModelParams = { name: string; version?: string };
@@ -26,6 +29,45 @@ function outcomeOf(error: unknown): Outcome {
   if (error instanceof InvalidInputError) return "invalid_input";
   if (error instanceof ModelUnavailableError) return "unavailable";
   return error instanceof ApiError && error.status < 500 ? "invalid_input" : "error";
+}
+
+/**
+ * The version a request would be served by, for its metric labels: the one it names, or the latest loaded
+ * (NO_VERSION when none is); undefined when the registry knows no such model or version.
+ */
+function versionLabel(
+  registry: ModelRegistry,
+  name: string,
+  version: string | undefined,
+): string | undefined {
+  const known = registry.versionsOf(name);
+  if (known.length === 0) return undefined;
+  if (version !== undefined) return known.includes(version) ? version : undefined;
+  try {
+    const lease = registry.acquire(name);
+    lease.release();
+    return lease.model.version;
+  } catch {
+    return NO_VERSION;
+  }
+}
+
+/**
+ * Admission control in front of an inference route's body parsing. A refused request is a 503, so it
+ * counts as `unavailable`, like a version that is not loaded: to its client the service was unavailable,
+ * and the availability SLIs and alerts count it so.
+ */
+export function admitInference({ registry, metrics, admission }: InferenceDeps): RequestHandler<ModelParams> {
+  return admission.admit<ModelParams>(({ name, version }) => {
+    const span = startInferenceSpan();
+    const label = versionLabel(registry, name, version);
+    if (label === undefined) {
+      endInferenceSpan(span, {});
+      return;
+    }
+    metrics.recordInference({ model: name, version: label, outcome: "unavailable", seconds: 0 });
+    endInferenceSpan(span, { model: name, version: label, outcome: "unavailable" });
+  });
 }
 
 /**

@@ -1,6 +1,11 @@
 import { type Request, Router } from "express";
 import { setHttpRoute } from "../telemetry/http-route.js";
-import { type InferenceDeps, type InferenceProtocol, inferenceHandler } from "./inference-handler.js";
+import {
+  admitInference,
+  type InferenceDeps,
+  type InferenceProtocol,
+  inferenceHandler,
+} from "./inference-handler.js";
 import { jsonBody } from "./json-body.js";
 import { parseV1Request } from "./v1-request.js";
 
@@ -42,6 +47,7 @@ export function kserveV1Routes(deps: InferenceDeps, limits: RouteLimits): Router
       setHttpRoute("/v1/models/:name:predict");
       next();
     },
+    admitInference(deps),
     jsonBody(limits.maxBodyBytes),
     inferenceHandler(deps, V1_PREDICT),
   );

@@ -1,7 +1,12 @@
 import { type RequestHandler, Router } from "express";
 import type { LoadedModel } from "../inference/loaded-model.js";
 import { SERVER_NAME, SERVER_VERSION } from "../server-info.js";
-import { type InferenceDeps, type InferenceProtocol, inferenceHandler } from "./inference-handler.js";
+import {
+  admitInference,
+  type InferenceDeps,
+  type InferenceProtocol,
+  inferenceHandler,
+} from "./inference-handler.js";
 import { jsonBody } from "./json-body.js";
 import type { RouteLimits } from "./kserve-v1-routes.js";
 import { parseV2Request, type V2Request } from "./v2-request.js";
@@ -88,11 +93,12 @@ export function oipV2Routes(deps: InferenceDeps, limits: RouteLimits): Router {
     }));
     res.json(body);
   };
+  const admit = admitInference(deps);
   const infer = inferenceHandler(deps, V2_INFER);
   // One registration per template: Express would report an array of paths as one comma-joined route label.
   for (const path of both("/ready")) router.get(path, modelReady);
   for (const path of both("")) router.get(path, modelMetadata);
-  for (const path of both("/infer")) router.post(path, jsonBody(limits.maxBodyBytes), infer);
+  for (const path of both("/infer")) router.post(path, admit, jsonBody(limits.maxBodyBytes), infer);
 
   return router;
 }
