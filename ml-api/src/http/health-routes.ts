@@ -1,5 +1,6 @@
 import { type RequestHandler, Router } from "express";
 import type { ModelRegistry } from "../inference/model-registry.js";
+import { labelRoute } from "./route-label.js";
 
 /**
  * Liveness and readiness, in the plain form (`/healthz`, `/readyz`) and the protocol's (`/v2/health/*`).
@@ -14,9 +15,9 @@ export function healthRoutes(registry: ModelRegistry): Router {
     res.status(isReady ? 200 : 503).json({ ready: isReady });
   };
   const router = Router();
-  router.get("/healthz", live);
-  router.get("/v2/health/live", live);
-  router.get("/readyz", ready);
-  router.get("/v2/health/ready", ready);
+  router.get("/healthz", labelRoute, live);
+  router.get("/v2/health/live", labelRoute, live);
+  router.get("/readyz", labelRoute, ready);
+  router.get("/v2/health/ready", labelRoute, ready);
   return router;
 }

@@ -1,5 +1,4 @@
 import { type Request, Router } from "express";
-import { setHttpRoute } from "../telemetry/http-route.js";
 import {
   admitInference,
   type InferenceDeps,
@@ -7,6 +6,7 @@ import {
   inferenceHandler,
 } from "./inference-handler.js";
 import { jsonBody } from "./json-body.js";
+import { labelRoute } from "./route-label.js";
 import { parseV1Request } from "./v1-request.js";
 
 export interface RouteLimits {
@@ -31,11 +31,11 @@ export function kserveV1Routes(deps: InferenceDeps, limits: RouteLimits): Router
   const { registry } = deps;
   const router = Router();
 
-  router.get("/v1/models", async (_req, res) => {
+  router.get("/v1/models", labelRoute, async (_req, res) => {
     res.json({ models: [...new Set((await registry.index()).map((s) => s.name))] });
   });
 
-  router.get("/v1/models/:name", (req: Request<{ name: string }>, res) => {
+  router.get("/v1/models/:name", labelRoute, (req: Request<{ name: string }>, res) => {
     const lease = registry.acquire(req.params.name);
     lease.release();
     res.json({ name: req.params.name, ready: true, version: lease.model.version });
@@ -43,10 +43,7 @@ export function kserveV1Routes(deps: InferenceDeps, limits: RouteLimits): Router
 
   router.post(
     "/v1/models/:name\\:predict",
-    (_req, _res, next) => {
-      setHttpRoute("/v1/models/:name:predict");
-      next();
-    },
+    labelRoute,
     admitInference(deps),
     jsonBody(limits.maxBodyBytes),
     inferenceHandler(deps, V1_PREDICT),

@@ -9,6 +9,7 @@ import {
 } from "./inference-handler.js";
 import { jsonBody } from "./json-body.js";
 import type { RouteLimits } from "./kserve-v1-routes.js";
+import { labelRoute } from "./route-label.js";
 import { parseV2Request, type V2Request } from "./v2-request.js";
 import {
   type MetadataTensor,
@@ -74,7 +75,7 @@ export function oipV2Routes(deps: InferenceDeps, limits: RouteLimits): Router {
     `/v2/models/:name/versions/:version${suffix}`,
   ];
 
-  router.get("/v2", (_req, res) => {
+  router.get("/v2", labelRoute, (_req, res) => {
     res.json({ name: SERVER_NAME, version: SERVER_VERSION, extensions: V2_EXTENSIONS });
   });
 
@@ -96,9 +97,9 @@ export function oipV2Routes(deps: InferenceDeps, limits: RouteLimits): Router {
   const admit = admitInference(deps);
   const infer = inferenceHandler(deps, V2_INFER);
   // One registration per template: Express would report an array of paths as one comma-joined route label.
-  for (const path of both("/ready")) router.get(path, modelReady);
-  for (const path of both("")) router.get(path, modelMetadata);
-  for (const path of both("/infer")) router.post(path, admit, jsonBody(limits.maxBodyBytes), infer);
+  for (const path of both("/ready")) router.get(path, labelRoute, modelReady);
+  for (const path of both("")) router.get(path, labelRoute, modelMetadata);
+  for (const path of both("/infer")) router.post(path, labelRoute, admit, jsonBody(limits.maxBodyBytes), infer);
 
   return router;
 }

@@ -3,6 +3,7 @@ import type { ModelRegistry, ModelState } from "../inference/model-registry.js";
 import { ajv } from "./feature-schemas.js";
 import { jsonBody } from "./json-body.js";
 import type { RouteLimits } from "./kserve-v1-routes.js";
+import { labelRoute } from "./route-label.js";
 import { schemaError } from "./schema-errors.js";
 
 /** The repository extension reports states in Triton's vocabulary, which its clients parse. */
@@ -45,7 +46,7 @@ export function repositoryRoutes(registry: ModelRegistry, limits: RouteLimits): 
   const router = Router();
   const body = jsonBody(limits.maxBodyBytes, { optional: true });
 
-  router.post("/v2/repository/index", body, async (req, res) => {
+  router.post("/v2/repository/index", labelRoute, body, async (req, res) => {
     const parsed = req.body ?? {};
     if (!validateIndex(parsed)) throw schemaError(validateIndex.errors);
     const all = await registry.index();
@@ -56,12 +57,12 @@ export function repositoryRoutes(registry: ModelRegistry, limits: RouteLimits): 
     );
   });
 
-  router.post("/v2/repository/models/:name/load", body, async (req: Request<{ name: string }>, res) => {
+  router.post("/v2/repository/models/:name/load", labelRoute, body, async (req: Request<{ name: string }>, res) => {
     await registry.load(req.params.name, controlVersion(req.body));
     res.status(200).json({});
   });
 
-  router.post("/v2/repository/models/:name/unload", body, async (req: Request<{ name: string }>, res) => {
+  router.post("/v2/repository/models/:name/unload", labelRoute, body, async (req: Request<{ name: string }>, res) => {
     await registry.unload(req.params.name, controlVersion(req.body));
     res.status(200).json({});
   });

@@ -19,8 +19,8 @@ export const OTEL_DEFAULTS = {
     why: "Logs go to stdout as JSON lines with trace ids; the collector pipeline carries traces and metrics.",
   },
   OTEL_NODE_ENABLED_INSTRUMENTATIONS: {
-    value: "http,express,pino,runtime-node,host-metrics",
-    why: "Only what tells something here; fs, dns and net add cost per request and no insight.",
+    value: "http,pino,runtime-node,host-metrics",
+    why: "Only what tells something here; fs, dns and net add cost per request and no insight, and the API names its own routes for `http.route` rather than pay for Express's per-layer wrapping.",
   },
 } as const;
 

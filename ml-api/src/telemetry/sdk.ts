@@ -3,7 +3,6 @@ import { DiagLogLevel, diag } from "@opentelemetry/api";
 import { getNodeAutoInstrumentations } from "@opentelemetry/auto-instrumentations-node";
 import { setGlobalErrorHandler } from "@opentelemetry/core";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
-import { ExpressLayerType } from "@opentelemetry/instrumentation-express";
 import { envDetector, hostDetector, osDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
@@ -29,7 +28,7 @@ export interface Telemetry {
 
 /**
  * Starts the OpenTelemetry Node SDK, configured by the standard OTEL_* variables. Called before the app is
- * imported, so the instrumentations patch http, express and pino as they load.
+ * imported, so the instrumentations patch http and pino as they load.
  */
 export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
   applyOtelDefaults(env);
@@ -62,14 +61,6 @@ export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
     }),
     resourceDetectors: [envDetector, hostDetector, osDetector],
     instrumentations: getNodeAutoInstrumentations({
-      // Route templates still reach the HTTP metrics; a span per Express layer would cost more than it tells.
-      "@opentelemetry/instrumentation-express": {
-        ignoreLayersType: [
-          ExpressLayerType.MIDDLEWARE,
-          ExpressLayerType.ROUTER,
-          ExpressLayerType.REQUEST_HANDLER,
-        ],
-      },
       "@opentelemetry/instrumentation-pino": { disableLogSending: true },
       "@opentelemetry/instrumentation-http": {
         // The API's only outgoing requests are its own OTLP exports: metrics about them would be noise.
