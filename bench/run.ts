@@ -8,15 +8,18 @@ import { cpuMicros } from "./process-cpu.js";
  * machine noise hits all alike: the ML API with the OpenTelemetry SDK (all metrics, default tracing,
  * exporting to a local OTLP sink), the same API without the SDK, and a bare Express + ONNX Runtime handler.
  * Each server runs in its own process, the API from its compiled build (`npm run build` first, which
- * `npm run bench` does); autocannon runs here.
+ * `npm run bench` does); autocannon runs here. Saturated scenarios measure throughput (and p99 inflated by
+ * queueing at 16 connections); the paced one offers a fixed rate well below capacity, so its p99 is the
+ * latency the SDK adds to a request that does not wait behind others.
  *
- *   npm run bench -- [--rounds 3] [--seconds 10] [--connections 16]
+ *   npm run bench -- [--rounds 3] [--seconds 10] [--connections 16] [--rate 300]
  */
 const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "3" },
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "16" },
+    rate: { type: "string", default: "300" },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -24,9 +27,11 @@ const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 
 const ROW = [45.2, 16.4, 223, 5950, "Biscoe"];
-const SCENARIOS = [
+const RATE = Number(values.rate);
+const SCENARIOS: { name: string; rows: number; rate?: number }[] = [
   { name: "single row", rows: 1 },
   { name: "batch of 32", rows: 32 },
+  { name: `single row at ${RATE} req/s`, rows: 1, rate: RATE },
 ];
 
 interface Target extends ApiProcess {
@@ -51,7 +56,7 @@ interface Sample {
   cpuMicros: number;
 }
 
-async function load(target: Target, rows: number, seconds: number): Promise<Sample> {
+async function load(target: Target, rows: number, seconds: number, rate?: number): Promise<Sample> {
   const cpuBefore = cpuMicros(target.child.pid as number);
   const result = await autocannon({
     url: `http://127.0.0.1:${target.port}/v1/models/penguins:predict`,
@@ -60,6 +65,7 @@ async function load(target: Target, rows: number, seconds: number): Promise<Samp
     body: JSON.stringify({ instances: Array(rows).fill(ROW) }),
     connections: CONNECTIONS,
     duration: seconds,
+    ...(rate === undefined ? {} : { overallRate: rate }),
   });
   return {
     rps: result.requests.average,
@@ -90,11 +96,11 @@ const RATIOS = [
 ] as const;
 try {
   const samples = new Map<string, Sample[]>();
-  for (const target of targets) for (const s of SCENARIOS) await load(target, s.rows, 2); // warm-up
+  for (const target of targets) for (const s of SCENARIOS) await load(target, s.rows, 2, s.rate); // warm-up
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of SCENARIOS) {
       for (const target of round % 2 ? targets : [...targets].reverse()) {
-        const sample = await load(target, s.rows, SECONDS);
+        const sample = await load(target, s.rows, SECONDS, s.rate);
         const key = `${target.name}|${s.name}`;
         samples.set(key, [...(samples.get(key) ?? []), sample]);
         console.error(
