@@ -99,7 +99,8 @@ export function oipV2Routes(deps: InferenceDeps, limits: RouteLimits): Router {
   // One registration per template: Express would report an array of paths as one comma-joined route label.
   for (const path of both("/ready")) router.get(path, labelRoute, modelReady);
   for (const path of both("")) router.get(path, labelRoute, modelMetadata);
-  for (const path of both("/infer")) router.post(path, labelRoute, admit, jsonBody(limits.maxBodyBytes), infer);
+  for (const path of both("/infer"))
+    router.post(path, labelRoute, admit, jsonBody(limits.maxBodyBytes), infer);
 
   return router;
 }

@@ -57,15 +57,25 @@ export function repositoryRoutes(registry: ModelRegistry, limits: RouteLimits): 
     );
   });
 
-  router.post("/v2/repository/models/:name/load", labelRoute, body, async (req: Request<{ name: string }>, res) => {
-    await registry.load(req.params.name, controlVersion(req.body));
-    res.status(200).json({});
-  });
+  router.post(
+    "/v2/repository/models/:name/load",
+    labelRoute,
+    body,
+    async (req: Request<{ name: string }>, res) => {
+      await registry.load(req.params.name, controlVersion(req.body));
+      res.status(200).json({});
+    },
+  );
 
-  router.post("/v2/repository/models/:name/unload", labelRoute, body, async (req: Request<{ name: string }>, res) => {
-    await registry.unload(req.params.name, controlVersion(req.body));
-    res.status(200).json({});
-  });
+  router.post(
+    "/v2/repository/models/:name/unload",
+    labelRoute,
+    body,
+    async (req: Request<{ name: string }>, res) => {
+      await registry.unload(req.params.name, controlVersion(req.body));
+      res.status(200).json({});
+    },
+  );
 
   return router;
 }
