@@ -36,6 +36,9 @@ import { PROMETHEUS_REF } from "./variables.js";
  * (the lint test checks the generated JSON as well), and queries Prometheus through the datasource variable.
  */
 
+/** The range of panels showing exemplars: Prometheus keeps exemplars for hours, not for the dashboards' week. */
+export const EXEMPLAR_RANGE = "1h";
+
 export interface Query {
   expr: string;
   /** Legend template (`{{http_route}}`). */
@@ -64,6 +67,11 @@ export interface PanelSpec {
   /** Coloured steps: the first step's value is null (everything below the next). */
   thresholds?: Threshold[];
   mappings?: ValueMapping[];
+  /**
+   * The panel's own time range, whatever the dashboard's (`1h`: always the last hour), for what only exists
+   * recently: exemplars, which Prometheus keeps for hours at most.
+   */
+  timeFrom?: string;
 }
 
 /** What every SDK panel builder has, so one function can fill in the common part. */
@@ -79,6 +87,7 @@ interface PanelBuilderLike<T> extends cog.Builder<Panel> {
   max(max: number): T;
   thresholds(thresholds: cog.Builder<ThresholdsConfig>): T;
   mappings(mappings: ValueMapping[]): T;
+  timeFrom(timeFrom: string): T;
 }
 
 function target(query: Query, index: number): DataqueryBuilder {
@@ -112,6 +121,7 @@ function common<T extends PanelBuilderLike<T>>(builder: T, spec: PanelSpec): T {
     builder.thresholds(new ThresholdsConfigBuilder().mode(ThresholdsMode.Absolute).steps(spec.thresholds));
   }
   if (spec.mappings) builder.mappings(spec.mappings);
+  if (spec.timeFrom) builder.timeFrom(spec.timeFrom);
   return builder;
 }
 

@@ -1,7 +1,8 @@
 import { BURN_ALERTS, SLO, SLO_PERIOD_SECONDS } from "../../prometheus/rules/alerting-config.js";
+import { sloEvents } from "../../prometheus/rules/dashboard-rules.js";
 import { promDuration, Timescale } from "../../prometheus/rules/duration.js";
 import type { RecordingRule } from "../../prometheus/rules/rule-model.js";
-import { slis, sloGroups } from "../../prometheus/rules/slo-rules.js";
+import { sloGroups } from "../../prometheus/rules/slo-rules.js";
 
 /**
  * The SLOs as the alerting rules define them (prometheus/rules/): targets, the SLI expressions and the
@@ -42,13 +43,13 @@ export function recorded(slo: SloName, kind: "errors" | "requests", windowSecond
 }
 
 /**
- * Share of the SLO period's error budget spent, by job: the SLI's own expressions (as the recording rules
- * compute them) over the whole period. No bad event at all gives 0, not an absent series.
+ * Share of the SLO period's error budget spent, by job: the SLI's good and bad events as the dashboards'
+ * rules record them each minute (the SLIs' own expressions), summed over the whole period. No bad event at
+ * all gives 0, not an absent series.
  */
 export function budgetSpent(slo: SloName): string {
-  const sli = slis().find((s) => s.level === "service" && s.slo === slo);
-  if (!sli) throw new Error(`no service-level ${slo} SLI in prometheus/rules/slo-rules.ts`);
   const budget = 1 - SLO[slo];
-  const total = sli.total(SLO_PERIOD);
-  return `(\n  (\n    ${sli.bad(SLO_PERIOD).replace(/\n/g, "\n    ")}\n    or\n    ${total} * 0\n  )\n  /\n  ${total}\n) / ${Number(budget.toPrecision(12))}`;
+  const sum = (kind: "errors" | "requests") =>
+    `sum by (job) (sum_over_time(${sloEvents(slo, kind)}[${SLO_PERIOD}]))`;
+  return `(\n  (\n    ${sum("errors")}\n    or\n    ${sum("requests")} * 0\n  )\n  /\n  ${sum("requests")}\n) / ${Number(budget.toPrecision(12))}`;
 }

@@ -1,3 +1,5 @@
+import { HOST, HTTP, PROMETHEUS, RUNTIME, SPAN_METRICS } from "../../grafana/src/metrics.js";
+
 /**
  * Metrics the rules read that the ML API's catalogue does not define: the HTTP server metrics of the
  * OpenTelemetry semantic conventions, the API's runtime metrics, and the self-metrics of the collector,
@@ -5,9 +7,29 @@
  * `_total`: see otel-collector/config.yaml); a test proves every metric a rule reads is here or in PROM.
  */
 export const EXTERNAL = {
-  httpDuration: "http_server_request_duration_seconds",
+  httpDuration: HTTP.duration,
+  /** The collector's span metrics (dashboards' latency by route). */
+  spanDuration: SPAN_METRICS.duration,
   /** From the API's host-metrics instrumentation; grows while the process lives and exports. */
-  processCpu: "process_cpu_time_seconds_total",
+  processCpu: RUNTIME.processCpu,
+  processMemory: RUNTIME.processMemory,
+  heapSize: RUNTIME.heapSize,
+  heapUsed: RUNTIME.heapUsed,
+  gcDuration: RUNTIME.gcDuration,
+  eventLoopDelay: [
+    RUNTIME.eventLoopDelayP50,
+    RUNTIME.eventLoopDelayP90,
+    RUNTIME.eventLoopDelayP99,
+    RUNTIME.eventLoopDelayMax,
+  ],
+  eventLoopUtilization: RUNTIME.eventLoopUtilization,
+  /** The collector's host_metrics receiver. */
+  hostCpu: HOST.cpuTime,
+  hostMemory: HOST.memoryUsage,
+  hostNetwork: [HOST.networkIo, HOST.networkErrors, HOST.networkDropped],
+  scrapeDuration: PROMETHEUS.scrapeDuration,
+  ruleEvaluations: PROMETHEUS.ruleEvaluations,
+  ruleGroupLastDuration: PROMETHEUS.ruleGroupLastDuration,
   up: "up",
   collectorRefused: [
     "otelcol_receiver_refused_spans_total",

@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import { SLO, type SloTargets } from "./alerting-config.js";
+import { dashboardGroups } from "./dashboard-rules.js";
 import { Timescale } from "./duration.js";
 import { modelGroups } from "./model-alerts.js";
 import { pipelineGroups } from "./pipeline-alerts.js";
@@ -13,6 +14,7 @@ export function ruleFiles(scale = new Timescale(), targets: SloTargets = SLO): R
     { file: "slo.yml", groups: sloGroups(scale, targets) },
     { file: "model.yml", groups: modelGroups(scale) },
     { file: "pipeline.yml", groups: pipelineGroups(scale) },
+    { file: "dashboards.yml", groups: dashboardGroups(targets) },
   ];
 }
 

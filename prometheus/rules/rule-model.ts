@@ -6,6 +6,8 @@ import { GRAFANA_URL, RUNBOOK_BASE_URL, type Severity } from "./alerting-config.
 export interface RecordingRule {
   record: string;
   expr: string;
+  /** Labels added to every series it records (a quantile's `quantile`). */
+  labels?: Record<string, string>;
 }
 
 export interface AlertingRule {
@@ -25,6 +27,8 @@ export type Rule = RecordingRule | AlertingRule;
 
 export interface RuleGroup {
   name: string;
+  /** Evaluation interval; unset, the global evaluation_interval (15 s). */
+  interval?: string;
   rules: Rule[];
 }
 

@@ -31,7 +31,7 @@ const MODEL = promLabel(ATTR.model);
 const OUTCOME = promLabel(ATTR.outcome);
 const BAD_OUTCOMES: readonly Outcome[] = ["unavailable", "error"];
 
-type SloName = "availability" | "latency";
+export type SloName = "availability" | "latency";
 
 interface Sli {
   slo: SloName;

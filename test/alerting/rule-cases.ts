@@ -1,4 +1,6 @@
+import { budgetSpent } from "../../grafana/src/slo.js";
 import { PROM } from "../../ml-api/src/telemetry/prometheus-names.js";
+import { RECORDED } from "../../prometheus/rules/dashboard-rules.js";
 import { EXTERNAL } from "../../prometheus/rules/external-metrics.js";
 import { API_JOB } from "../../prometheus/rules/pipeline-alerts.js";
 
@@ -23,12 +25,21 @@ export interface Check {
   expect: Expected[];
 }
 
+/** A recording rule's result, as promtool's promql_expr_test checks it. */
+export interface ExprCheck {
+  at: string;
+  expr: string;
+  expect: { labels: string; value: number }[];
+}
+
 export interface RuleCase {
   name: string;
   /** Sample spacing of the input series; 1m unless set. */
   interval?: string;
   series: { series: string; values: string }[];
   checks: Check[];
+  /** Recorded series to check (the dashboards' recording rules). */
+  exprs?: ExprCheck[];
 }
 
 const JOB = `job="${API_JOB}"`;
@@ -36,6 +47,9 @@ const INSTANCE = `instance="10.0.0.1:8002"`;
 const API = `${JOB}, ${INSTANCE}`;
 const INFER_ROUTE = `http_route="/v2/models/:name/infer", http_request_method="POST"`;
 const MODEL = `model_name="penguins", model_version="2"`;
+
+/** An expression's values to six decimals: promtool compares floats exactly (0.235 vs 0.23499999999999999). */
+const rounded = (expr: string) => `round((\n${expr}\n) * 1e6) / 1e6`;
 
 /** A counter growing by `perStep` for `steps` intervals. */
 const grows = (perStep: number, steps: number) => `0+${perStep}x${steps}`;
@@ -671,6 +685,79 @@ export const RULE_CASES: RuleCase[] = [
               "Always firing, routed to the heartbeat receiver. When the heartbeat stops, something between Prometheus and the notification channels is broken.",
           },
         ],
+      },
+    ],
+  },
+  {
+    name: "the recorded request rate, averaged over a panel's interval, is the raw rate, summed over instances",
+    interval: "15s",
+    series: [
+      http(200, grows(15, 80)),
+      {
+        series: `${EXTERNAL.httpDuration}_count{${JOB}, instance="10.0.0.2:8002", ${INFER_ROUTE}, http_response_status_code="200"}`,
+        values: grows(30, 80),
+      },
+      http(500, grows(1.5, 80)),
+    ],
+    checks: [],
+    exprs: [
+      {
+        at: "15m",
+        expr: `sum by (http_route) (avg_over_time(${RECORDED.httpRequests.record}{${JOB}}[5m]))`,
+        expect: [{ labels: `{http_route="/v2/models/:name/infer"}`, value: 3.1 }],
+      },
+      {
+        at: "15m",
+        expr: `sum by (http_response_status_code) (avg_over_time(${RECORDED.httpRequests.record}{${JOB}}[5m]))`,
+        expect: [
+          { labels: `{http_response_status_code="200"}`, value: 3 },
+          { labels: `{http_response_status_code="500"}`, value: 0.1 },
+        ],
+      },
+    ],
+  },
+  {
+    name: "recorded latency quantiles interpolate within the bucket the rank falls in",
+    interval: "15s",
+    series: [
+      latencyBucket("0.05", grows(5, 80)),
+      latencyBucket("0.1", grows(9, 80)),
+      latencyBucket("0.25", grows(10, 80)),
+      latencyBucket("+Inf", grows(10, 80)),
+    ],
+    checks: [],
+    exprs: [0.5, 0.95, 0.99].map((q) => ({
+      at: "15m",
+      expr: rounded(`${RECORDED.inferenceLatency.record}{quantile="${q}"}`),
+      expect: [
+        {
+          labels: `{${JOB}, ${MODEL}, quantile="${q}"}`,
+          value: { 0.5: 0.05, 0.95: 0.175, 0.99: 0.235 }[q] ?? Number.NaN,
+        },
+      ],
+    })),
+  },
+  {
+    name: "the error budget spent, summed from the recorded minute rates, is the failed share over the budget",
+    interval: "15s",
+    series: [
+      http(200, grows(15, 80)),
+      http(503, grows(0.15, 80)),
+      http(503, grows(15, 80), `http_route="/readyz", http_request_method="GET"`),
+      inference("success", grows(10, 80)),
+      latencyBucket("0.1", grows(9.5, 80)),
+    ],
+    checks: [],
+    exprs: [
+      {
+        at: "15m",
+        expr: rounded(budgetSpent("availability")),
+        expect: [{ labels: `{${JOB}}`, value: 9.90099 }],
+      },
+      {
+        at: "15m",
+        expr: rounded(budgetSpent("latency")),
+        expect: [{ labels: `{${JOB}}`, value: 5 }],
       },
     ],
   },

@@ -32,6 +32,8 @@ export interface PanelJson {
   gridPos?: { w: number; h: number };
   maxDataPoints?: number;
   interval?: string;
+  /** The panel's own relative time range ("1h"), replacing the dashboard's. */
+  timeFrom?: string;
   fieldConfig?: { defaults?: { unit?: string } };
   targets?: Target[];
 }

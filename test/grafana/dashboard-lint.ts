@@ -1,6 +1,8 @@
 import * as units from "@grafana/grafana-foundation-sdk/units";
 import { SPAN_METRICS } from "../../grafana/src/metrics.js";
 import { DATASOURCE_VARIABLE, PROMETHEUS_REF } from "../../grafana/src/variables.js";
+import { ruleFiles } from "../../prometheus/rules/rule-files.js";
+import { isAlert } from "../../prometheus/rules/rule-model.js";
 import {
   type DashboardJson,
   dataPanels,
@@ -46,7 +48,7 @@ export const RULES = {
   "target-counter-agg-rule":
     "Counters (_total, and histogram _bucket, _count, _sum) appear only as the range argument of rate, irate or increase.",
   "target-job-instance-rule":
-    "Every selector matches job and instance by a template variable: neither is hard-coded or left out.",
+    "Every selector matches job and instance by a template variable: neither is hard-coded or left out (a recorded series only where its rule keeps the label).",
   "panel-exemplar-rule":
     "A latency panel (seconds, histogram_quantile) asks for exemplars from a histogram that carries trace ids.",
 } as const;
@@ -58,6 +60,16 @@ const VALID_UNITS: ReadonlySet<string> = new Set(
   (Object.values(units) as unknown[]).filter((v): v is string => typeof v === "string"),
 );
 const COUNTER_SUFFIXES = ["_total", "_bucket", "_count", "_sum"];
+
+/**
+ * The labels each recording rule keeps, from its name (`<labels kept, joined by _>:<metric>:<operation>`):
+ * a recorded series that sums instances away has no instance to match.
+ */
+const RECORDED_LEVELS: ReadonlyMap<string, readonly string[]> = new Map(
+  ruleFiles()
+    .flatMap((f) => f.groups.flatMap((g) => g.rules))
+    .flatMap((r) => (isAlert(r) ? [] : [[r.record, (r.record.split(":")[0] ?? "").split("_")] as const])),
+);
 const COUNTER_FUNCTIONS = new Set(["rate", "irate", "increase"]);
 /** `$name`, `${name}`, `${name:format}`, `[[name]]`. */
 const VARIABLE_REFERENCE = /\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]/g;
@@ -188,9 +200,12 @@ function lintSelector(
       report("target-counter-agg-rule", `counter ${name} ${how}: use rate, irate or increase`);
     }
   }
+  const kept = RECORDED_LEVELS.get(selector.metric);
   for (const label of ["job", "instance"]) {
     const matchers = selector.matchers.filter((m) => m.name === label);
-    if (matchers.length === 0) report("target-job-instance-rule", `${name} has no ${label} matcher`);
+    const required = kept === undefined || kept.includes(label);
+    if (matchers.length === 0 && required)
+      report("target-job-instance-rule", `${name} has no ${label} matcher`);
     for (const matcher of matchers) {
       const variable = WHOLE_VARIABLE.exec(matcher.value);
       const variableName = variable ? (variable[1] ?? variable[2] ?? variable[3]) : undefined;

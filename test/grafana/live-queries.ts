@@ -110,13 +110,19 @@ export class LiveDashboard {
     }
   }
 
+  /** The panel's time range: its own relative time (`timeFrom`) where it has one, else the dashboard's. */
+  panelRangeMs(panel: PanelJson): number {
+    return panel.timeFrom ? relativeMs(`now-${panel.timeFrom}`) : this.rangeMs;
+  }
+
   builtins(panel: PanelJson): Builtins {
+    const rangeMs = this.panelRangeMs(panel);
     const points = panel.maxDataPoints ?? (panel.gridPos?.w ?? 24) * PIXELS_PER_COLUMN;
-    const interval = intervalMs(this.rangeMs, points, this.scrapeMs);
+    const interval = intervalMs(rangeMs, points, this.scrapeMs);
     return {
       intervalMs: interval,
       rateIntervalMs: rateIntervalMs(interval, this.scrapeMs),
-      rangeMs: this.rangeMs,
+      rangeMs,
     };
   }
 
@@ -146,7 +152,7 @@ export class LiveDashboard {
       } else {
         const data = await api<{ result: unknown[] }>(this.prometheusUrl, "/api/v1/query_range", {
           query: expr,
-          start: String(Math.floor((nowMs - this.rangeMs) / stepMs) * (stepMs / 1000)),
+          start: String(Math.floor((nowMs - this.panelRangeMs(panel)) / stepMs) * (stepMs / 1000)),
           end: String(end / 1000),
           step: String(stepMs / 1000),
         });
@@ -165,7 +171,7 @@ export class LiveDashboard {
       "/api/v1/query_exemplars",
       {
         query: this.expr(panel, target),
-        start: String((nowMs - this.rangeMs) / 1000),
+        start: String((nowMs - this.panelRangeMs(panel)) / 1000),
         end: String(nowMs / 1000),
       },
     );

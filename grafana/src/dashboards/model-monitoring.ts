@@ -7,8 +7,15 @@ import { PROM, promLabel } from "../../../ml-api/src/telemetry/prometheus-names.
 import { buildDashboard } from "../dashboard.js";
 import { DASHBOARD_UIDS } from "../dashboard-uids.js";
 import { SPAN_METRICS } from "../metrics.js";
-import { heatmap, stateTimeline, table, timeseries } from "../panels.js";
-import { increase, quantile, rate, sel, sumBy } from "../promql.js";
+import { EXEMPLAR_RANGE, heatmap, stateTimeline, table, timeseries } from "../panels.js";
+import { quantile, sel } from "../promql.js";
+import {
+  recordedGauge,
+  recordedPerMinute,
+  recordedQuantile,
+  recordedRate,
+  recordedSel,
+} from "../recorded.js";
 import { datasourceVariable, labelValuesVariable, SCOPES, serviceVariables } from "../variables.js";
 
 /**
@@ -53,7 +60,7 @@ const stateMappings: ValueMapping[] = [
 
 /** One series per version whose value is its state's code: the one-hot state gauge folded into one number. */
 const stateCode = `max by (${MV.join(", ")}) (\n${MODEL_STATES.map(
-  (state, i) => `  ${m(PROM.modelState, `${STATE}="${state}"`)} * ${i + 1}`,
+  (state, i) => `  ${recordedSel("modelState", S, ...CHOSEN, `${STATE}="${state}"`)} * ${i + 1}`,
 ).join("\n  or\n")}\n)`;
 
 export function modelMonitoring(): Dashboard {
@@ -97,11 +104,11 @@ export function modelMonitoring(): Dashboard {
             dashed: "^training .*",
             queries: [
               {
-                expr: `${sumBy([...MV, CLASS], rate(m(PROM.predictions)))}\n/ ignoring (${CLASS}) group_left\n${sumBy(MV, rate(m(PROM.predictions)))}`,
+                expr: `${recordedRate("predictions", S, [...MV, CLASS], ...CHOSEN)}\n/ ignoring (${CLASS}) group_left\n${recordedRate("predictions", S, MV, ...CHOSEN)}`,
                 legend: `${VERSION_LEGEND} {{${CLASS}}}`,
               },
               {
-                expr: `max by (${MV.join(", ")}, ${CLASS}) (${m(PROM.classBaseline)})`,
+                expr: recordedGauge("classBaseline", "max", S, [...MV, CLASS], ...CHOSEN),
                 legend: `training ${VERSION_LEGEND} {{${CLASS}}}`,
               },
             ],
@@ -113,7 +120,7 @@ export function modelMonitoring(): Dashboard {
             stacked: true,
             queries: [
               {
-                expr: sumBy([...MV, CLASS], rate(m(PROM.predictions))),
+                expr: recordedRate("predictions", S, [...MV, CLASS], ...CHOSEN),
                 legend: `${VERSION_LEGEND} {{${CLASS}}}`,
               },
             ],
@@ -121,11 +128,11 @@ export function modelMonitoring(): Dashboard {
           heatmap({
             title: "Confidence distribution",
             description:
-              "Probability of the predicted class, one observation per row, as a heatmap over time: a model that grows unsure moves its mass down.",
+              "Probability of the predicted class, one observation per row, as a heatmap over time (rows per minute in each bucket): a model that grows unsure moves its mass down.",
             unit: units.PercentUnit,
             queries: [
               {
-                expr: sumBy(["le"], increase(m(`${PROM.confidence}_bucket`))),
+                expr: recordedPerMinute("confidence", S, ["le"], ...CHOSEN),
                 legend: "{{le}}",
                 heatmap: true,
               },
@@ -140,11 +147,11 @@ export function modelMonitoring(): Dashboard {
             dashed: "^training .*",
             queries: [
               {
-                expr: `${sumBy(MV, rate(m(`${PROM.confidence}_bucket`, `le="${LOW_CONFIDENCE}"`)))}\n/\n${sumBy(MV, rate(m(`${PROM.confidence}_count`)))}`,
+                expr: `${recordedPerMinute("confidence", S, MV, ...CHOSEN, `le="${LOW_CONFIDENCE}"`)}\n/\n${recordedPerMinute("confidence", S, MV, ...CHOSEN, `le="+Inf"`)}`,
                 legend: VERSION_LEGEND,
               },
               {
-                expr: `max by (${MV.join(", ")}) (${m(PROM.lowConfidenceBaseline)})`,
+                expr: recordedGauge("lowConfidenceBaseline", "max", S, MV, ...CHOSEN),
                 legend: `training ${VERSION_LEGEND}`,
               },
             ],
@@ -157,8 +164,8 @@ export function modelMonitoring(): Dashboard {
             min: 0,
             max: 1,
             queries: [
-              { expr: quantile(0.5, PROM.margin, S, MV, ...CHOSEN), legend: `p50 ${VERSION_LEGEND}` },
-              { expr: quantile(0.1, PROM.margin, S, MV, ...CHOSEN), legend: `p10 ${VERSION_LEGEND}` },
+              { expr: recordedQuantile("margin", 0.5, S, MV, ...CHOSEN), legend: `p50 ${VERSION_LEGEND}` },
+              { expr: recordedQuantile("margin", 0.1, S, MV, ...CHOSEN), legend: `p10 ${VERSION_LEGEND}` },
             ],
           }),
         ],
@@ -175,11 +182,11 @@ export function modelMonitoring(): Dashboard {
             dashed: "^threshold .*",
             queries: [
               {
-                expr: `max by (${MV.join(", ")}, ${FEATURE}) (${m(PROM.psi)})`,
+                expr: recordedGauge("psi", "max", S, [...MV, FEATURE], ...CHOSEN),
                 legend: `${VERSION_LEGEND} {{${FEATURE}}}`,
               },
               {
-                expr: `max by (${MV.join(", ")}) (${m(PROM.psiThreshold)})`,
+                expr: recordedGauge("psiThreshold", "max", S, MV, ...CHOSEN),
                 legend: `threshold ${VERSION_LEGEND}`,
               },
             ],
@@ -192,7 +199,7 @@ export function modelMonitoring(): Dashboard {
             min: 0,
             queries: [
               {
-                expr: `max by (${MV.join(", ")}, ${FEATURE}) (${m(PROM.windowSamples)})`,
+                expr: recordedGauge("windowSamples", "max", S, [...MV, FEATURE], ...CHOSEN),
                 legend: `${VERSION_LEGEND} {{${FEATURE}}}`,
               },
             ],
@@ -203,7 +210,7 @@ export function modelMonitoring(): Dashboard {
             unit: units.CountsPerSecond,
             queries: [
               {
-                expr: sumBy([...MV, FEATURE], rate(m(PROM.missing))),
+                expr: recordedRate("missing", S, [...MV, FEATURE], ...CHOSEN),
                 legend: `${VERSION_LEGEND} {{${FEATURE}}}`,
               },
             ],
@@ -216,7 +223,7 @@ export function modelMonitoring(): Dashboard {
             unit: units.CountsPerSecond,
             queries: [
               {
-                expr: sumBy([...MV, FEATURE], rate(m(PROM.outOfRange))),
+                expr: recordedRate("outOfRange", S, [...MV, FEATURE], ...CHOSEN),
                 legend: `${VERSION_LEGEND} {{${FEATURE}}}`,
               },
             ],
@@ -229,7 +236,7 @@ export function modelMonitoring(): Dashboard {
             unit: units.CountsPerSecond,
             queries: [
               {
-                expr: sumBy([...MV, FEATURE], rate(m(PROM.unseen))),
+                expr: recordedRate("unseen", S, [...MV, FEATURE], ...CHOSEN),
                 legend: `${VERSION_LEGEND} {{${FEATURE}}}`,
               },
             ],
@@ -243,7 +250,7 @@ export function modelMonitoring(): Dashboard {
             stacked: true,
             queries: [
               {
-                expr: sumBy([...MV, REASON], rate(m(PROM.validationErrors))),
+                expr: recordedRate("validationErrors", S, [...MV, REASON], ...CHOSEN),
                 legend: `${VERSION_LEGEND} {{${REASON}}}`,
               },
             ],
@@ -257,14 +264,29 @@ export function modelMonitoring(): Dashboard {
           timeseries({
             title: "Inference latency",
             description:
-              "p50, p95 and p99 time to answer an inference request, by version. The 'inference span' series is the same time measured on the trace's inference span (all models together, as the span metrics carry no model label); its exemplars open the trace in Jaeger.",
+              "p50, p95 and p99 time to answer an inference request, by version: the highest 5-minute percentile within each point's interval, from recording rules. The 'inference span' series is the same time measured on the trace's inference span (all models together); the panel below has its exemplars.",
             unit: units.Seconds,
             min: 0,
             queries: [
               ...[0.5, 0.95, 0.99].map((q) => ({
-                expr: quantile(q, PROM.inferenceDuration, S, MV, ...CHOSEN),
+                expr: recordedQuantile("inferenceLatency", q, S, MV, ...CHOSEN),
                 legend: `p${q * 100} ${VERSION_LEGEND}`,
               })),
+              {
+                expr: recordedQuantile("spanLatency", 0.99, S, [], `span_name="inference"`),
+                legend: "p99 inference span",
+              },
+            ],
+          }),
+          timeseries({
+            title: "Inference span p99, last hour, with traces",
+            description:
+              "99th percentile time of the trace's inference span over the last hour whatever the dashboard's range (Prometheus keeps exemplars for hours, not days), from the raw span metrics. The dots are exemplars: click one to open its trace in Jaeger.",
+            unit: units.Seconds,
+            min: 0,
+            width: 24,
+            timeFrom: EXEMPLAR_RANGE,
+            queries: [
               {
                 expr: quantile(0.99, SPAN_METRICS.duration, S, [], `span_name="inference"`),
                 legend: "p99 inference span",
@@ -280,7 +302,7 @@ export function modelMonitoring(): Dashboard {
             min: 0,
             queries: [
               {
-                expr: quantile(0.95, PROM.phaseDuration, S, [...MV, PHASE], ...CHOSEN),
+                expr: recordedQuantile("phaseLatency", 0.95, S, [...MV, PHASE], ...CHOSEN),
                 legend: `${VERSION_LEGEND} {{${PHASE}}}`,
               },
             ],
@@ -293,7 +315,7 @@ export function modelMonitoring(): Dashboard {
             stacked: true,
             queries: [
               {
-                expr: sumBy([...MV, OUTCOME], rate(m(`${PROM.inferenceDuration}_count`))),
+                expr: recordedRate("inferenceRequests", S, [...MV, OUTCOME], ...CHOSEN),
                 legend: `${VERSION_LEGEND} {{${OUTCOME}}}`,
               },
             ],
@@ -304,8 +326,8 @@ export function modelMonitoring(): Dashboard {
             unit: units.Short,
             min: 0,
             queries: [
-              { expr: quantile(0.5, PROM.rows, S, MV, ...CHOSEN), legend: `p50 ${VERSION_LEGEND}` },
-              { expr: quantile(0.95, PROM.rows, S, MV, ...CHOSEN), legend: `p95 ${VERSION_LEGEND}` },
+              { expr: recordedQuantile("rows", 0.5, S, MV, ...CHOSEN), legend: `p50 ${VERSION_LEGEND}` },
+              { expr: recordedQuantile("rows", 0.95, S, MV, ...CHOSEN), legend: `p95 ${VERSION_LEGEND}` },
             ],
           }),
         ],
@@ -323,15 +345,15 @@ export function modelMonitoring(): Dashboard {
           timeseries({
             title: "Load and unload events",
             description:
-              "Model version loads by outcome (success or failure) and unloads through the repository API, per rate interval.",
+              "Model version loads by outcome (success or failure) and unloads through the repository API, per minute (averaged over each point's interval).",
             unit: units.Short,
             min: 0,
             queries: [
               {
-                expr: sumBy([...MV, LOAD_OUTCOME], increase(m(`${PROM.loadDuration}_count`))),
+                expr: recordedPerMinute("loads", S, [...MV, LOAD_OUTCOME], ...CHOSEN),
                 legend: `load {{${LOAD_OUTCOME}}} ${VERSION_LEGEND}`,
               },
-              { expr: sumBy(MV, increase(m(PROM.unloads))), legend: `unload ${VERSION_LEGEND}` },
+              { expr: recordedPerMinute("unloads", S, MV, ...CHOSEN), legend: `unload ${VERSION_LEGEND}` },
             ],
           }),
           table({

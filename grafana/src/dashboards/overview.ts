@@ -4,9 +4,10 @@ import { ATTR } from "../../../ml-api/src/telemetry/metric-catalogue.js";
 import { PROM, promLabel } from "../../../ml-api/src/telemetry/prometheus-names.js";
 import { buildDashboard } from "../dashboard.js";
 import { DASHBOARD_UIDS } from "../dashboard-uids.js";
-import { HTTP, PROMETHEUS, SPAN_METRICS } from "../metrics.js";
-import { stat, table, timeseries } from "../panels.js";
-import { quantile, rate, sel, sumBy } from "../promql.js";
+import { PROMETHEUS, SPAN_METRICS } from "../metrics.js";
+import { EXEMPLAR_RANGE, stat, table, timeseries } from "../panels.js";
+import { quantile, sel, sumBy } from "../promql.js";
+import { recordedQuantile, recordedRate } from "../recorded.js";
 import { budgetSpent, PAGE_BURN_RATE, recorded, SLO_PERIOD, SLO_TARGETS, type SloName } from "../slo.js";
 import { datasourceVariable, SCOPES, serviceVariables } from "../variables.js";
 
@@ -21,7 +22,8 @@ const FIVE_MINUTES = 300;
 const MODEL = promLabel(ATTR.model);
 const VERSION = promLabel(ATTR.version);
 
-const httpCount = (...matchers: string[]) => sel(`${HTTP.duration}_count`, S, ...matchers);
+/** Requests per second by `by`, from the recorded rate by route and status code. */
+const requests = (by: string[], ...matchers: string[]) => recordedRate("httpRequests", S, by, ...matchers);
 const serviceOnly = `group by (job) (${sel(PROM.modelState, S)})`;
 /** A recording rule's series for the chosen service (recording rules keep `job`, not `instance`). */
 const rule = (slo: SloName, kind: "errors" | "requests", seconds: number) =>
@@ -74,13 +76,24 @@ function budgetLeft(slo: SloName) {
 const latencyByRoute = (q: number) =>
   timeseries({
     title: `Request latency p${q * 100} by route`,
-    description: `${q * 100}th percentile time to answer a request, by route, from the server spans (span metrics). The dots are exemplars: click one to open its trace in Jaeger.`,
+    description: `${q * 100}th percentile time to answer a request, by route, from the server spans (span metrics): the highest 5-minute percentile within each point's interval, from a recording rule. Traces of single requests are on the panel with exemplars below.`,
     unit: units.Seconds,
     min: 0,
     width: 8,
+    queries: [{ expr: recordedQuantile("routeLatency", q, S, ["http_route"]), legend: "{{http_route}}" }],
+  });
+
+const exemplarsByRoute = () =>
+  timeseries({
+    title: `Request latency p99 by route, last hour, with traces`,
+    description: `99th percentile time to answer a request, by route, over the last hour whatever the dashboard's range (Prometheus keeps exemplars for hours, not days), computed from the raw span metrics. The dots are exemplars: click one to open its trace in Jaeger.`,
+    unit: units.Seconds,
+    min: 0,
+    width: 24,
+    timeFrom: EXEMPLAR_RANGE,
     queries: [
       {
-        expr: quantile(q, SPAN_METRICS.duration, S, ["http_route"], `span_kind="SPAN_KIND_SERVER"`),
+        expr: quantile(0.99, SPAN_METRICS.duration, S, ["http_route"], `span_kind="SPAN_KIND_SERVER"`),
         legend: "{{http_route}}",
         exemplar: true,
       },
@@ -144,7 +157,7 @@ export function overview(): Dashboard {
               "Requests per second by route template; requests that match no route (unknown paths) have no route.",
             unit: units.RequestsPerSecond,
             min: 0,
-            queries: [{ expr: sumBy(["http_route"], rate(httpCount())), legend: "{{http_route}}" }],
+            queries: [{ expr: requests(["http_route"]), legend: "{{http_route}}" }],
           }),
           timeseries({
             title: "Responses by status code",
@@ -154,7 +167,7 @@ export function overview(): Dashboard {
             stacked: true,
             queries: [
               {
-                expr: sumBy(["http_response_status_code"], rate(httpCount())),
+                expr: requests(["http_response_status_code"]),
                 legend: "{{http_response_status_code}}",
               },
             ],
@@ -166,7 +179,7 @@ export function overview(): Dashboard {
             unit: units.PercentUnit,
             min: 0,
             queries: (["5", "4"] as const).map((digit) => ({
-              expr: `(\n  ${sumBy(["http_route"], rate(httpCount(`http_response_status_code=~"${digit}.."`)))}\n  or\n  ${sumBy(["http_route"], rate(httpCount()))} * 0\n)\n/\n${sumBy(["http_route"], rate(httpCount()))}`,
+              expr: `(\n  ${requests(["http_route"], `http_response_status_code=~"${digit}.."`)}\n  or\n  ${requests(["http_route"])} * 0\n)\n/\n${requests(["http_route"])}`,
               legend: `${digit}xx {{http_route}}`,
             })),
           }),
@@ -187,7 +200,7 @@ export function overview(): Dashboard {
       },
       {
         title: "Latency",
-        panels: [latencyByRoute(0.5), latencyByRoute(0.95), latencyByRoute(0.99)],
+        panels: [latencyByRoute(0.5), latencyByRoute(0.95), latencyByRoute(0.99), exemplarsByRoute()],
       },
     ],
   });

@@ -6,6 +6,7 @@ import { DASHBOARD_UIDS } from "../dashboard-uids.js";
 import { ALERTMANAGER, COLLECTOR, PROMETHEUS } from "../metrics.js";
 import { stateTimeline, timeseries } from "../panels.js";
 import { rate, sel, sumBy } from "../promql.js";
+import { recordedGauge, recordedRate } from "../recorded.js";
 import { datasourceVariable, SCOPES, sourceVariables } from "../variables.js";
 
 /**
@@ -199,7 +200,7 @@ export function pipelineHealth(): Dashboard {
             min: 0,
             queries: [
               {
-                expr: `max by (job, instance) (${sel(PROMETHEUS.scrapeDuration, SCRAPE)})`,
+                expr: recordedGauge("scrapeDuration", "max", SCRAPE, ["job", "instance"]),
                 legend: "{{job}} {{instance}}",
               },
             ],
@@ -211,11 +212,11 @@ export function pipelineHealth(): Dashboard {
             unit: units.OpsPerSecond,
             queries: [
               {
-                expr: sumBy(["rule_group"], rate(sel(PROMETHEUS.ruleEvaluations, P))),
+                expr: recordedRate("ruleEvaluations", P, ["rule_group"]),
                 legend: "{{rule_group}}",
               },
               {
-                expr: sumBy(["rule_group"], rate(sel(PROMETHEUS.ruleEvaluationFailures, P))),
+                expr: recordedRate("ruleEvaluationFailures", P, ["rule_group"]),
                 legend: "failed {{rule_group}}",
               },
             ],
@@ -229,7 +230,7 @@ export function pipelineHealth(): Dashboard {
             dashed: "^interval .*",
             queries: [
               {
-                expr: `max by (rule_group) (${sel(PROMETHEUS.ruleGroupLastDuration, P)})`,
+                expr: recordedGauge("ruleGroupDuration", "max", P, ["rule_group"]),
                 legend: "{{rule_group}}",
               },
               {
@@ -267,11 +268,11 @@ export function pipelineHealth(): Dashboard {
             unit: units.OpsPerSecond,
             queries: [
               {
-                expr: sumBy(["integration"], rate(sel(ALERTMANAGER.notifications, AM))),
+                expr: recordedRate("notifications", AM, ["integration"]),
                 legend: "sent {{integration}}",
               },
               {
-                expr: sumBy(["integration"], rate(sel(ALERTMANAGER.notificationsFailed, AM))),
+                expr: recordedRate("notificationsFailed", AM, ["integration"]),
                 legend: "failed {{integration}}",
               },
             ],

@@ -2,9 +2,10 @@ import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
 import { buildDashboard } from "../dashboard.js";
 import { DASHBOARD_UIDS } from "../dashboard-uids.js";
-import { HOST, RUNTIME } from "../metrics.js";
+import { HOST } from "../metrics.js";
 import { timeseries } from "../panels.js";
 import { rate, sel, sumBy } from "../promql.js";
+import { recordedGauge, recordedRate } from "../recorded.js";
 import { datasourceVariable, SCOPES, serviceVariables, sourceVariables } from "../variables.js";
 
 /**
@@ -45,7 +46,7 @@ export function runtimeHost(): Dashboard {
             stacked: true,
             queries: [
               {
-                expr: sumBy(["instance", "cpu_mode"], rate(sel(RUNTIME.processCpu, S))),
+                expr: recordedRate("processCpu", S, ["instance", "cpu_mode"]),
                 legend: "{{cpu_mode}} {{instance}}",
               },
             ],
@@ -57,9 +58,15 @@ export function runtimeHost(): Dashboard {
             unit: units.BytesIEC,
             min: 0,
             queries: [
-              { expr: sumBy(["instance"], sel(RUNTIME.processMemory, S)), legend: "resident {{instance}}" },
-              { expr: sumBy(["instance"], sel(RUNTIME.heapSize, S)), legend: "heap reserved {{instance}}" },
-              { expr: sumBy(["instance"], sel(RUNTIME.heapUsed, S)), legend: "heap used {{instance}}" },
+              {
+                expr: recordedGauge("processMemory", "sum", S, ["instance"]),
+                legend: "resident {{instance}}",
+              },
+              {
+                expr: recordedGauge("heapSize", "sum", S, ["instance"]),
+                legend: "heap reserved {{instance}}",
+              },
+              { expr: recordedGauge("heapUsed", "sum", S, ["instance"]), legend: "heap used {{instance}}" },
             ],
           }),
           timeseries({
@@ -70,19 +77,19 @@ export function runtimeHost(): Dashboard {
             min: 0,
             queries: [
               {
-                expr: `max by (instance) (${sel(RUNTIME.eventLoopDelayP50, S)})`,
+                expr: recordedGauge("eventLoopDelayP50", "max", S, ["instance"]),
                 legend: "p50 {{instance}}",
               },
               {
-                expr: `max by (instance) (${sel(RUNTIME.eventLoopDelayP90, S)})`,
+                expr: recordedGauge("eventLoopDelayP90", "max", S, ["instance"]),
                 legend: "p90 {{instance}}",
               },
               {
-                expr: `max by (instance) (${sel(RUNTIME.eventLoopDelayP99, S)})`,
+                expr: recordedGauge("eventLoopDelayP99", "max", S, ["instance"]),
                 legend: "p99 {{instance}}",
               },
               {
-                expr: `max by (instance) (${sel(RUNTIME.eventLoopDelayMax, S)})`,
+                expr: recordedGauge("eventLoopDelayMax", "max", S, ["instance"]),
                 legend: "max {{instance}}",
               },
             ],
@@ -95,7 +102,7 @@ export function runtimeHost(): Dashboard {
             min: 0,
             max: 1,
             queries: [
-              { expr: `max by (instance) (${sel(RUNTIME.eventLoopUtilization, S)})`, legend: "{{instance}}" },
+              { expr: recordedGauge("eventLoopUtilization", "max", S, ["instance"]), legend: "{{instance}}" },
             ],
           }),
           timeseries({
@@ -107,7 +114,7 @@ export function runtimeHost(): Dashboard {
             stacked: true,
             queries: [
               {
-                expr: sumBy(["instance", "v8js_gc_type"], rate(sel(`${RUNTIME.gcDuration}_sum`, S))),
+                expr: recordedRate("gc", S, ["instance", "v8js_gc_type"]),
                 legend: "{{v8js_gc_type}} {{instance}}",
               },
             ],
@@ -121,7 +128,7 @@ export function runtimeHost(): Dashboard {
             stacked: true,
             queries: [
               {
-                expr: sumBy(["v8js_heap_space_name"], sel(RUNTIME.heapUsed, S)),
+                expr: recordedGauge("heapUsedBySpace", "sum", S, ["v8js_heap_space_name"]),
                 legend: "{{v8js_heap_space_name}}",
               },
             ],
@@ -138,7 +145,7 @@ export function runtimeHost(): Dashboard {
             unit: units.Short,
             min: 0,
             stacked: true,
-            queries: [{ expr: sumBy(["state"], rate(sel(HOST.cpuTime, H))), legend: "{{state}}" }],
+            queries: [{ expr: recordedRate("hostCpu", H, ["state"]), legend: "{{state}}" }],
           }),
           timeseries({
             title: "Host load average (1 min)",
@@ -154,7 +161,7 @@ export function runtimeHost(): Dashboard {
             unit: units.BytesIEC,
             min: 0,
             stacked: true,
-            queries: [{ expr: sumBy(["state"], sel(HOST.memoryUsage, H)), legend: "{{state}}" }],
+            queries: [{ expr: recordedGauge("hostMemory", "sum", H, ["state"]), legend: "{{state}}" }],
           }),
           timeseries({
             title: "Host network",
@@ -162,7 +169,7 @@ export function runtimeHost(): Dashboard {
             unit: units.BytesPerSecondIEC,
             queries: [
               {
-                expr: sumBy(["device", "direction"], rate(sel(HOST.networkIo, H))),
+                expr: recordedRate("hostNetworkIo", H, ["device", "direction"]),
                 legend: "{{device}} {{direction}}",
               },
             ],
@@ -173,11 +180,11 @@ export function runtimeHost(): Dashboard {
             unit: units.PacketsPerSecond,
             queries: [
               {
-                expr: sumBy(["device", "direction"], rate(sel(HOST.networkErrors, H))),
+                expr: recordedRate("hostNetworkErrors", H, ["device", "direction"]),
                 legend: "errors {{device}} {{direction}}",
               },
               {
-                expr: sumBy(["device", "direction"], rate(sel(HOST.networkDropped, H))),
+                expr: recordedRate("hostNetworkDropped", H, ["device", "direction"]),
                 legend: "dropped {{device}} {{direction}}",
               },
             ],
