@@ -72,6 +72,8 @@ export interface SourceSpec {
   description: string;
   /** Several jobs at once (default all), where the panels compare jobs rather than follow one. */
   multiJob?: boolean;
+  /** Said after "Instances of the chosen ...": where the choice does not apply. */
+  instanceNote?: string;
 }
 
 /** A job variable (one at a time unless `multiJob`) and an instance variable (any, default all) chained to it. */
@@ -88,7 +90,7 @@ export function sourceVariables(spec: SourceSpec): cog.Builder<VariableModel>[] 
     labelValuesVariable({
       name: spec.scope.instance,
       label: `${spec.label} instance`,
-      description: `Instances of the chosen ${spec.label}.`,
+      description: `Instances of the chosen ${spec.label}.${spec.instanceNote ? ` ${spec.instanceNote}` : ""}`,
       selector: `${spec.probe}{job=~"$${spec.scope.job}"}`,
       of: "instance",
       multi: true,
@@ -117,5 +119,7 @@ export function serviceVariables(): cog.Builder<VariableModel>[] {
     probe: PROM.modelState,
     label: "service",
     description: "The ML API deployment (its OpenTelemetry service name, the job label).",
+    instanceNote:
+      "Panels drawn from recording rules that sum instances away (SLOs, traffic and latency by route, every model panel, heap by space) show all of them whatever this says.",
   });
 }
