@@ -114,7 +114,7 @@ async function timeSet(set: string, dashboards: DashboardJson[], url: string, no
             dashboard: json.title,
             panel: panel.title ?? "",
             refId: target.refId,
-            range,
+            range: panel.timeFrom ? `${range} (panel: last ${panel.timeFrom})` : range,
             expr,
             series: 0,
             p50: Number.NaN,
