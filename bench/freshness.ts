@@ -247,6 +247,7 @@ console.log(
     [
       "metric path",
       "visible at",
+      "warm-up s",
       "samples",
       "min s",
       "p50 s",
