@@ -116,6 +116,12 @@ export const PIPELINE = {
   telemetryMissingFor: 2 * MINUTE,
   ruleFailureWindow: 5 * MINUTE,
   alertmanagerWindow: 5 * MINUTE,
+  /**
+   * Alertmanager counts a failed notification once, when its retries end, which takes up to group_interval
+   * (5 min here): a 5 min window would see the count drop to zero between failures and restart the `for:`
+   * (test/alerting/alertmanager-ha.test.ts measured it). Three retry periods keep the rate above zero.
+   */
+  notificationsFailedWindow: 15 * MINUTE,
   notConnectedFor: 5 * MINUTE,
   notificationsFailingFor: 5 * MINUTE,
 } as const;

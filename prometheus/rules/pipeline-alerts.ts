@@ -119,7 +119,7 @@ export function pipelineGroups(scale: Timescale): RuleGroup[] {
         }),
         alertRule({
           alert: "AlertmanagerNotificationsFailing",
-          expr: `sum by (job, instance, integration) (rate(${EXTERNAL.notificationsFailed}[${d(PIPELINE.alertmanagerWindow)}])) > 0`,
+          expr: `sum by (job, instance, integration) (rate(${EXTERNAL.notificationsFailed}[${d(PIPELINE.notificationsFailedWindow)}])) > 0`,
           for: d(PIPELINE.notificationsFailingFor),
           severity: "warning",
           summary: "Alertmanager fails to send {{ $labels.integration }} notifications",

@@ -664,7 +664,36 @@ export const RULE_CASES: RuleCase[] = [
             },
             summary: "Alertmanager fails to send email notifications",
             description:
-              "Alertmanager 127.0.0.1:9093 fails 100m email notifications/s: people on that channel are not being told about alerts.",
+              "Alertmanager 127.0.0.1:9093 fails 80m email notifications/s: people on that channel are not being told about alerts.",
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "one notification failing on every retry period (one failure counted each 5 min) warns",
+    series: [
+      {
+        series: `${EXTERNAL.notificationsFailed}{job="alertmanager", instance="127.0.0.1:9093", integration="slack"}`,
+        values: "0x4 1x4 2x4 3x4 4x4 5x4",
+      },
+    ],
+    checks: [
+      {
+        at: "14m",
+        alert: "AlertmanagerNotificationsFailing",
+        expect: [
+          {
+            labels: {
+              job: "alertmanager",
+              instance: "127.0.0.1:9093",
+              integration: "slack",
+              severity: "warning",
+            },
+            summary: "Alertmanager fails to send slack notifications",
+            // A 5 min window reads zero here (no failure counted in 10-14m), so the alert would not fire.
+            description:
+              "Alertmanager 127.0.0.1:9093 fails 2.222m slack notifications/s: people on that channel are not being told about alerts.",
           },
         ],
       },
