@@ -20,9 +20,9 @@ function collectorDefault(name: string): string {
   return match[1] as string;
 }
 
-interface PrometheusGlobal {
-  scrape_interval: string;
-  evaluation_interval: string;
+interface PrometheusConfig {
+  global: { scrape_interval: string; evaluation_interval: string };
+  scrape_configs: { job_name: string; scrape_interval?: string }[];
 }
 interface AlertmanagerRoute {
   group_wait: string;
@@ -30,18 +30,19 @@ interface AlertmanagerRoute {
 }
 
 export function committedIntervals() {
-  const prometheus = (parse(readFileSync(CONFIGS.prometheus, "utf8")) as { global: PrometheusGlobal }).global;
+  const prometheus = parse(readFileSync(CONFIGS.prometheus, "utf8")) as PrometheusConfig;
+  const collectorJob = prometheus.scrape_configs.find((job) => job.job_name === "otel-collector");
   const route = (
     parse(readFileSync(CONFIGS.alertmanager, "utf8"), { merge: true }) as { route: AlertmanagerRoute }
   ).route;
   return {
     apiMetricExport: `${Number(OTEL_DEFAULTS.OTEL_METRIC_EXPORT_INTERVAL.value) / 1000}s`,
-    /** OTEL_BSP_SCHEDULE_DELAY: the API leaves the OpenTelemetry SDK's default, 5000 ms. */
-    apiSpanExport: "5s (SDK default)",
+    apiSpanExport: `${Number(OTEL_DEFAULTS.OTEL_BSP_SCHEDULE_DELAY.value) / 1000}s`,
     collectorBatch: collectorDefault("OTELCOL_BATCH_TIMEOUT"),
     spanMetricsFlush: collectorDefault("OTELCOL_SPANMETRICS_FLUSH_INTERVAL"),
-    scrape: prometheus.scrape_interval,
-    ruleEvaluation: prometheus.evaluation_interval,
+    /** The collector's exporter, where the API's metrics are read. */
+    scrape: collectorJob?.scrape_interval ?? prometheus.global.scrape_interval,
+    ruleEvaluation: prometheus.global.evaluation_interval,
     groupWait: route.group_wait,
     groupInterval: route.group_interval,
   };

@@ -11,7 +11,8 @@ import { address, HOST, PORT_SPECS, type PortName, type Ports } from "./ports.js
 
 /**
  * Intervals that decide how soon a request shows in Prometheus. Unset means the committed default, chosen
- * for users: API export 5 s, collector batch 1 s, span metrics flush 15 s, host metrics 15 s, scrape 15 s.
+ * for users: API metric export 5 s, span export 2 s, collector batch 1 s, span metrics flush 2 s, host metrics
+ * 15 s, scrape of the collector 5 s (15 s for the rest).
  * The end-to-end tests shorten all of them.
  */
 export interface Tuning {

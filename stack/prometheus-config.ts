@@ -102,6 +102,12 @@ export function renderPrometheusConfig(source: string, options: RenderOptions): 
     for (const key of ["scrape_interval", "scrape_timeout", "evaluation_interval"]) {
       doc.setIn(["global", key], options.scrapeInterval);
     }
+    // A job's own interval would otherwise stay, slower than the one asked for.
+    const jobs = doc.get("scrape_configs");
+    if (isSeq(jobs)) {
+      for (const job of jobs.items)
+        if (isMap(job) && job.has("scrape_interval")) job.set("scrape_interval", options.scrapeInterval);
+    }
   }
 
   if (options.remoteWrite !== undefined) {

@@ -14,6 +14,10 @@ export const OTEL_DEFAULTS = {
     value: "5000",
     why: "Milliseconds between metric exports; the SDK's 60 s would make dashboards a minute late.",
   },
+  OTEL_BSP_SCHEDULE_DELAY: {
+    value: "2000",
+    why: "Milliseconds a finished span waits for its batch; the SDK's 5 s made span metrics and traces late, and a busy API fills a batch of 512 sooner anyway.",
+  },
   OTEL_LOGS_EXPORTER: {
     value: "none",
     why: "Logs go to stdout as JSON lines with trace ids; the collector pipeline carries traces and metrics.",
