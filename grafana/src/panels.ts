@@ -38,6 +38,11 @@ import { PROMETHEUS_REF } from "./variables.js";
 
 /** The range of panels showing exemplars: Prometheus keeps exemplars for hours, not for the dashboards' week. */
 export const EXEMPLAR_RANGE = "1h";
+/**
+ * Their points: one every 30 s over the hour. Exemplars are drawn one by one whatever the step, and the raw
+ * histogram read at the 15 s minimum step costs twice as much (bench/dashboard-queries.ts).
+ */
+export const EXEMPLAR_POINTS = 120;
 
 export interface Query {
   expr: string;
@@ -72,6 +77,8 @@ export interface PanelSpec {
    * recently: exemplars, which Prometheus keeps for hours at most.
    */
   timeFrom?: string;
+  /** Points to draw, instead of one per pixel: sets `$__interval` (range / points) and so the query's cost. */
+  maxDataPoints?: number;
 }
 
 /** What every SDK panel builder has, so one function can fill in the common part. */
@@ -88,6 +95,7 @@ interface PanelBuilderLike<T> extends cog.Builder<Panel> {
   thresholds(thresholds: cog.Builder<ThresholdsConfig>): T;
   mappings(mappings: ValueMapping[]): T;
   timeFrom(timeFrom: string): T;
+  maxDataPoints(maxDataPoints: number): T;
 }
 
 function target(query: Query, index: number): DataqueryBuilder {
@@ -122,6 +130,7 @@ function common<T extends PanelBuilderLike<T>>(builder: T, spec: PanelSpec): T {
   }
   if (spec.mappings) builder.mappings(spec.mappings);
   if (spec.timeFrom) builder.timeFrom(spec.timeFrom);
+  if (spec.maxDataPoints) builder.maxDataPoints(spec.maxDataPoints);
   return builder;
 }
 

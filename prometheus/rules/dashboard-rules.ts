@@ -39,20 +39,22 @@ const level = (by: readonly string[]) => ["job", ...by].join("_");
 const selector = (metric: string, matchers: readonly string[]) =>
   matchers.length > 0 ? `${metric}{${matchers.join(", ")}}` : metric;
 
+/** A rate or increase over one interval, summed (or, for a typical instance, averaged) by `job` and `by`. */
 function over(
   operation: "rate" | "increase",
   metric: string,
   by: readonly string[],
-  matchers: readonly string[] = [],
+  aggregation: "sum" | "avg" = "sum",
 ): Recorded {
-  const record = `${level(by)}:${metric}:${operation}${DASHBOARD_INTERVAL}`;
+  const prefix = aggregation === "sum" ? "" : `${aggregation}_`;
+  const record = `${level(by)}:${metric}:${prefix}${operation}${DASHBOARD_INTERVAL}`;
   return {
     record,
     by,
     rules: [
       {
         record,
-        expr: `sum by (${list(["job", ...by])}) (${operation}(${selector(metric, matchers)}[${DASHBOARD_INTERVAL}]))`,
+        expr: `${aggregation} by (${list(["job", ...by])}) (${operation}(${metric}[${DASHBOARD_INTERVAL}]))`,
       },
     ],
   };
@@ -117,21 +119,13 @@ export const RECORDED = {
   heapSize: gauge("sum", EXTERNAL.heapSize, ["instance"]),
   heapUsed: gauge("sum", EXTERNAL.heapUsed, ["instance"]),
   heapUsedBySpace: gauge("sum", EXTERNAL.heapUsed, ["v8js_heap_space_name"]),
-  gc: over("rate", `${EXTERNAL.gcDuration}_sum`, ["instance", "v8js_gc_type"]),
+  gcByInstance: over("rate", `${EXTERNAL.gcDuration}_sum`, ["instance"]),
+  gcByKind: over("rate", `${EXTERNAL.gcDuration}_sum`, ["v8js_gc_type"], "avg"),
   eventLoopDelayP50: gauge("max", EXTERNAL.eventLoopDelay[0], ["instance"]),
   eventLoopDelayP90: gauge("max", EXTERNAL.eventLoopDelay[1], ["instance"]),
   eventLoopDelayP99: gauge("max", EXTERNAL.eventLoopDelay[2], ["instance"]),
   eventLoopDelayMax: gauge("max", EXTERNAL.eventLoopDelay[3], ["instance"]),
   eventLoopUtilization: gauge("max", EXTERNAL.eventLoopUtilization, ["instance"]),
-  hostCpu: over("rate", EXTERNAL.hostCpu, ["instance", "state"]),
-  hostMemory: gauge("sum", EXTERNAL.hostMemory, ["instance", "state"]),
-  hostNetworkIo: over("rate", EXTERNAL.hostNetwork[0], ["instance", "device", "direction"]),
-  hostNetworkErrors: over("rate", EXTERNAL.hostNetwork[1], ["instance", "device", "direction"]),
-  hostNetworkDropped: over("rate", EXTERNAL.hostNetwork[2], ["instance", "device", "direction"]),
-  scrapeDuration: gauge("max", EXTERNAL.scrapeDuration, ["instance"]),
-  ruleEvaluations: over("rate", EXTERNAL.ruleEvaluations, ["instance", "rule_group"]),
-  ruleEvaluationFailures: over("rate", EXTERNAL.ruleFailures, ["instance", "rule_group"]),
-  ruleGroupDuration: gauge("max", EXTERNAL.ruleGroupLastDuration, ["instance", "rule_group"]),
   notifications: over("rate", EXTERNAL.notifications, ["instance", "integration"]),
   notificationsFailed: over("rate", EXTERNAL.notificationsFailed, ["instance", "integration"]),
 } as const satisfies Record<string, Recorded>;

@@ -1,4 +1,4 @@
-import { HOST, HTTP, PROMETHEUS, RUNTIME, SPAN_METRICS } from "../../grafana/src/metrics.js";
+import { HTTP, RUNTIME, SPAN_METRICS } from "../../grafana/src/metrics.js";
 
 /**
  * Metrics the rules read that the ML API's catalogue does not define: the HTTP server metrics of the
@@ -23,13 +23,7 @@ export const EXTERNAL = {
     RUNTIME.eventLoopDelayMax,
   ],
   eventLoopUtilization: RUNTIME.eventLoopUtilization,
-  /** The collector's host_metrics receiver. */
-  hostCpu: HOST.cpuTime,
-  hostMemory: HOST.memoryUsage,
-  hostNetwork: [HOST.networkIo, HOST.networkErrors, HOST.networkDropped],
-  scrapeDuration: PROMETHEUS.scrapeDuration,
-  ruleEvaluations: PROMETHEUS.ruleEvaluations,
-  ruleGroupLastDuration: PROMETHEUS.ruleGroupLastDuration,
+
   up: "up",
   collectorRefused: [
     "otelcol_receiver_refused_spans_total",

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { scrapeInterval } from "../../grafana/src/provisioning.js";
 import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
+import { DASHBOARD_INTERVAL } from "../../prometheus/rules/dashboard-rules.js";
 import { seeded } from "../../traffic/random.js";
 import { type PlannedRequest, RequestMix } from "../../traffic/request-mix.js";
 import { send } from "../../traffic/sender.js";
@@ -24,9 +25,13 @@ const INITIAL_REQUESTS = 400;
 const TRICKLE_PER_SECOND = 10;
 /** Requests to a version while it is unloaded: `unavailable` outcomes and 5xx for the error panels. */
 const WHILE_UNLOADED = 4;
-/** How long the pipeline (1 s intervals in the e2e tuning) may take to fill every panel. */
-const DATA_WITHIN_MS = 60_000;
-const TEST_MS = 120_000;
+/**
+ * How long the pipeline (1 s intervals in the e2e tuning) may take to fill every panel: a minute, plus the
+ * dashboards' recording rules' first evaluation (up to one of their intervals after Prometheus starts) and
+ * one 15 s step of a range query before a panel shows it.
+ */
+const DATA_WITHIN_MS = 60_000 + relativeMs(`now-${DASHBOARD_INTERVAL}`) + 15_000;
+const TEST_MS = DATA_WITHIN_MS + 60_000;
 
 const skip = stackUnavailable();
 if (skip) process.stderr.write(`[grafana e2e] skipping: ${skip}\n`);

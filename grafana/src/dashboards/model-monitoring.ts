@@ -7,7 +7,7 @@ import { PROM, promLabel } from "../../../ml-api/src/telemetry/prometheus-names.
 import { buildDashboard } from "../dashboard.js";
 import { DASHBOARD_UIDS } from "../dashboard-uids.js";
 import { SPAN_METRICS } from "../metrics.js";
-import { EXEMPLAR_RANGE, heatmap, stateTimeline, table, timeseries } from "../panels.js";
+import { EXEMPLAR_POINTS, EXEMPLAR_RANGE, heatmap, stateTimeline, table, timeseries } from "../panels.js";
 import { quantile, sel } from "../promql.js";
 import {
   recordedGauge,
@@ -286,6 +286,7 @@ export function modelMonitoring(): Dashboard {
             min: 0,
             width: 24,
             timeFrom: EXEMPLAR_RANGE,
+            maxDataPoints: EXEMPLAR_POINTS,
             queries: [
               {
                 expr: quantile(0.99, SPAN_METRICS.duration, S, [], `span_name="inference"`),

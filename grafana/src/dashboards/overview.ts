@@ -5,7 +5,7 @@ import { PROM, promLabel } from "../../../ml-api/src/telemetry/prometheus-names.
 import { buildDashboard } from "../dashboard.js";
 import { DASHBOARD_UIDS } from "../dashboard-uids.js";
 import { PROMETHEUS, SPAN_METRICS } from "../metrics.js";
-import { EXEMPLAR_RANGE, stat, table, timeseries } from "../panels.js";
+import { EXEMPLAR_POINTS, EXEMPLAR_RANGE, stat, table, timeseries } from "../panels.js";
 import { quantile, sel, sumBy } from "../promql.js";
 import { recordedQuantile, recordedRate } from "../recorded.js";
 import { budgetSpent, PAGE_BURN_RATE, recorded, SLO_PERIOD, SLO_TARGETS, type SloName } from "../slo.js";
@@ -91,6 +91,7 @@ const exemplarsByRoute = () =>
     min: 0,
     width: 24,
     timeFrom: EXEMPLAR_RANGE,
+    maxDataPoints: EXEMPLAR_POINTS,
     queries: [
       {
         expr: quantile(0.99, SPAN_METRICS.duration, S, ["http_route"], `span_kind="SPAN_KIND_SERVER"`),

@@ -6,7 +6,7 @@ import { DASHBOARD_UIDS } from "../dashboard-uids.js";
 import { ALERTMANAGER, COLLECTOR, PROMETHEUS } from "../metrics.js";
 import { stateTimeline, timeseries } from "../panels.js";
 import { rate, sel, sumBy } from "../promql.js";
-import { recordedGauge, recordedRate } from "../recorded.js";
+import { recordedRate } from "../recorded.js";
 import { datasourceVariable, SCOPES, sourceVariables } from "../variables.js";
 
 /**
@@ -200,7 +200,7 @@ export function pipelineHealth(): Dashboard {
             min: 0,
             queries: [
               {
-                expr: recordedGauge("scrapeDuration", "max", SCRAPE, ["job", "instance"]),
+                expr: `max by (job, instance) (${sel(PROMETHEUS.scrapeDuration, SCRAPE)})`,
                 legend: "{{job}} {{instance}}",
               },
             ],
@@ -212,11 +212,11 @@ export function pipelineHealth(): Dashboard {
             unit: units.OpsPerSecond,
             queries: [
               {
-                expr: recordedRate("ruleEvaluations", P, ["rule_group"]),
+                expr: sumBy(["rule_group"], rate(sel(PROMETHEUS.ruleEvaluations, P))),
                 legend: "{{rule_group}}",
               },
               {
-                expr: recordedRate("ruleEvaluationFailures", P, ["rule_group"]),
+                expr: sumBy(["rule_group"], rate(sel(PROMETHEUS.ruleEvaluationFailures, P))),
                 legend: "failed {{rule_group}}",
               },
             ],
@@ -230,7 +230,7 @@ export function pipelineHealth(): Dashboard {
             dashed: "^interval .*",
             queries: [
               {
-                expr: recordedGauge("ruleGroupDuration", "max", P, ["rule_group"]),
+                expr: `max by (rule_group) (${sel(PROMETHEUS.ruleGroupLastDuration, P)})`,
                 legend: "{{rule_group}}",
               },
               {

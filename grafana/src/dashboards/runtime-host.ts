@@ -108,14 +108,15 @@ export function runtimeHost(): Dashboard {
           timeseries({
             title: "Garbage collection",
             description:
-              "Share of wall-clock time spent in V8 garbage collection, by kind (minor, major, incremental, weakcb). Major collections pause the event loop.",
+              "Share of wall-clock time spent in V8 garbage collection: per instance, all kinds together, and (dashed) by kind (minor, major, incremental, weakcb) averaged over the service's instances, whatever the instance choice. Major collections pause the event loop.",
             unit: units.PercentUnit,
             min: 0,
-            stacked: true,
+            dashed: "^kind .*",
             queries: [
+              { expr: recordedRate("gcByInstance", S, ["instance"]), legend: "{{instance}}" },
               {
-                expr: recordedRate("gc", S, ["instance", "v8js_gc_type"]),
-                legend: "{{v8js_gc_type}} {{instance}}",
+                expr: recordedRate("gcByKind", S, ["v8js_gc_type"]),
+                legend: "kind {{v8js_gc_type}}",
               },
             ],
           }),
@@ -145,7 +146,7 @@ export function runtimeHost(): Dashboard {
             unit: units.Short,
             min: 0,
             stacked: true,
-            queries: [{ expr: recordedRate("hostCpu", H, ["state"]), legend: "{{state}}" }],
+            queries: [{ expr: sumBy(["state"], rate(sel(HOST.cpuTime, H))), legend: "{{state}}" }],
           }),
           timeseries({
             title: "Host load average (1 min)",
@@ -161,7 +162,7 @@ export function runtimeHost(): Dashboard {
             unit: units.BytesIEC,
             min: 0,
             stacked: true,
-            queries: [{ expr: recordedGauge("hostMemory", "sum", H, ["state"]), legend: "{{state}}" }],
+            queries: [{ expr: sumBy(["state"], sel(HOST.memoryUsage, H)), legend: "{{state}}" }],
           }),
           timeseries({
             title: "Host network",
@@ -169,7 +170,7 @@ export function runtimeHost(): Dashboard {
             unit: units.BytesPerSecondIEC,
             queries: [
               {
-                expr: recordedRate("hostNetworkIo", H, ["device", "direction"]),
+                expr: sumBy(["device", "direction"], rate(sel(HOST.networkIo, H))),
                 legend: "{{device}} {{direction}}",
               },
             ],
@@ -180,11 +181,11 @@ export function runtimeHost(): Dashboard {
             unit: units.PacketsPerSecond,
             queries: [
               {
-                expr: recordedRate("hostNetworkErrors", H, ["device", "direction"]),
+                expr: sumBy(["device", "direction"], rate(sel(HOST.networkErrors, H))),
                 legend: "errors {{device}} {{direction}}",
               },
               {
-                expr: recordedRate("hostNetworkDropped", H, ["device", "direction"]),
+                expr: sumBy(["device", "direction"], rate(sel(HOST.networkDropped, H))),
                 legend: "dropped {{device}} {{direction}}",
               },
             ],
