@@ -157,7 +157,7 @@ function burnAlert(sli: Sli, alert: BurnAlert, scale: Timescale, targets: SloTar
   return alertRule({
     alert: `${levelName}${TITLE[sli.slo]}BudgetBurn`,
     expr: `(\n${pairs.join("\n)\nor\n(\n")}\n)`,
-    for: scale.d(alert.for),
+    for: alert.for === undefined ? undefined : scale.d(alert.for),
     severity: alert.severity,
     labels: { slo: sli.slo, [DEPENDS_ON]: DEPENDS.apiTelemetry },
     summary: `${who} is ${pace} burning its ${sli.slo} error budget`,

@@ -117,6 +117,35 @@ export const RULE_CASES: RuleCase[] = [
     ],
   },
   {
+    // No `for:` on the page: it fires at the first evaluation that sees both windows over 14.4x (a `for: 2m`
+    // would still hold it at 6h2m). promtool may evaluate the alerts before the recording rules of the same
+    // timestamp, so the failures follow an idle hour: the ratio is 100% whichever minute the alert reads.
+    name: "every request failing after an idle hour pages within two minutes, before the ticket",
+    series: [http(200, `${grows(100, 300)} ${flat(30000, 70)}`), http(503, `${flat(0, 360)} 200+200x9`)],
+    checks: [
+      {
+        at: "6h2m",
+        alert: "ServiceAvailabilityBudgetBurn",
+        expect: [burn("Service", "availability", "critical", "1000.0")],
+      },
+    ],
+  },
+  {
+    // The long windows keep a blip from paging, not a `for:`: the 5m window stays over 14.4x for five minutes
+    // after any blip, but the hour must hold 1.44% failures (about 52 s of total outage) and six hours 0.6%.
+    name: "a 30 s total outage after six hours of healthy traffic does not page",
+    interval: "15s",
+    series: [
+      http(200, `${grows(25, 1440)} ${flat(36000, 1)} 36025+25x40`),
+      http(503, `${flat(0, 1440)} 25 ${flat(50, 40)}`),
+    ],
+    checks: ["6h30s", "6h1m", "6h2m", "6h3m", "6h5m", "6h10m"].map((at) => ({
+      at,
+      alert: "ServiceAvailabilityBudgetBurn",
+      expect: [],
+    })),
+  },
+  {
     name: "half the requests failing at one request a minute is too little traffic to page",
     series: [http(200, grows(0.5, 120)), http(503, grows(0.5, 120))],
     checks: [{ at: "75m", alert: "ServiceAvailabilityBudgetBurn", expect: [] }],
