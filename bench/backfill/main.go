@@ -105,7 +105,9 @@ type series struct {
 	group    *group
 	phase    float64
 	offsetMs int64
-	ref      storage.SeriesRef
+	// stepMs: the scrape interval of the job that scrapes the series.
+	stepMs int64
+	ref    storage.SeriesRef
 }
 
 // constantNames are gauges that hold a state, a setting or a reference value: they do not wander.
@@ -148,6 +150,8 @@ type config struct {
 	replicas      int
 	days          float64
 	scrape        time.Duration
+	fastScrape    time.Duration
+	fastJobs      map[string]bool
 	block         time.Duration
 	end           int64
 	seed          int64
@@ -162,11 +166,20 @@ func main() {
 	flag.StringVar(&c.job, "job", "inferwatch-ml-api", "job whose instances are copied to replicas")
 	flag.IntVar(&c.replicas, "replicas", 10, "instances of the job")
 	flag.Float64Var(&c.days, "days", 7, "days of data, ending at -end")
-	flag.DurationVar(&c.scrape, "scrape", 15*time.Second, "scrape interval")
+	flag.DurationVar(&c.scrape, "scrape", 15*time.Second, "scrape interval (prometheus.yml's global one)")
+	var fastJobs string
+	flag.DurationVar(&c.fastScrape, "fast-scrape", 5*time.Second, "scrape interval of -fast-jobs (prometheus.yml's otel-collector job)")
+	flag.StringVar(&fastJobs, "fast-jobs", "inferwatch-ml-api,otel-collector", "jobs whose series come through the collector's exporter, scraped every -fast-scrape")
 	flag.DurationVar(&c.block, "block", 6*time.Hour, "block range (a 7-day retention compacts to 6h blocks)")
 	flag.StringVar(&endFlag, "end", "", "end of the data, RFC 3339 (default now)")
 	flag.Int64Var(&c.seed, "seed", 1, "random seed")
 	flag.Parse()
+	c.fastJobs = map[string]bool{}
+	for _, j := range strings.Split(fastJobs, ",") {
+		if j != "" {
+			c.fastJobs[j] = true
+		}
+	}
 	if c.out == "" {
 		fmt.Fprintln(os.Stderr, "-out is required")
 		os.Exit(2)
@@ -239,13 +252,17 @@ func build(c config) ([]*series, error) {
 			copies = instances
 		}
 		// Scrape targets are scraped at their own offset within the interval, every series of one alike.
-		offset := int64(hash(s.lset.Get("job")+s.lset.Get("instance"))%uint64(c.scrape.Milliseconds())) / 1000 * 1000
+		stepMs := c.scrape.Milliseconds()
+		if c.fastJobs[s.lset.Get("job")] {
+			stepMs = c.fastScrape.Milliseconds()
+		}
+		offset := int64(hash(s.lset.Get("job")+s.lset.Get("instance"))%uint64(stepMs)) / 1000 * 1000
 		for i, inst := range copies {
 			lset := s.lset
 			if inst != "" {
 				lset = labels.NewBuilder(s.lset).Set("instance", inst).Labels(nil)
 			}
-			x := &series{lset: lset, value: s.v, phase: 0.3 * float64(i) / float64(len(copies)), offsetMs: offset}
+			x := &series{lset: lset, value: s.v, phase: 0.3 * float64(i) / float64(len(copies)), offsetMs: offset, stepMs: stepMs}
 			switch {
 			case histograms[base] && suffix != "":
 				gkey := labels.NewBuilder(lset).Del("le").Set(labels.MetricName, base).Labels(nil).String()
@@ -306,7 +323,8 @@ func run(c config) error {
 	if err := os.MkdirAll(c.out, 0o755); err != nil {
 		return err
 	}
-	step := c.scrape.Milliseconds()
+	// The loop ticks at the shortest interval; each series takes a sample on its own job's ticks.
+	step := min(c.scrape.Milliseconds(), c.fastScrape.Milliseconds())
 	blockMs := c.block.Milliseconds()
 	start := c.end - int64(c.days*float64(24*time.Hour/time.Millisecond))
 	start = start / step * step
@@ -331,6 +349,9 @@ func run(c config) error {
 			// Histograms advance once per scrape, before their buckets read them.
 			advanced := map[*group]bool{}
 			for _, s := range all {
+				if (t-start)%s.stepMs != 0 {
+					continue
+				}
 				ts := t + s.offsetMs
 				if ts >= hi || ts > c.end {
 					continue
@@ -342,7 +363,7 @@ func run(c config) error {
 				case gauge:
 					v = s.value * (0.85 + 0.3*(daily(ts, s.phase)-0.5) + 0.05*(rng.Float64()-0.5))
 				case counter:
-					inc := s.rate * float64(step) / 1000 * daily(ts, s.phase) * noise()
+					inc := s.rate * float64(s.stepMs) / 1000 * daily(ts, s.phase) * noise()
 					if s.integral {
 						inc = math.Floor(inc + rng.Float64())
 					}
@@ -352,7 +373,7 @@ func run(c config) error {
 					g := s.group
 					if !advanced[g] {
 						advanced[g] = true
-						g.count += math.Floor(g.rate*float64(step)/1000*daily(ts, s.phase)*noise() + rng.Float64())
+						g.count += math.Floor(g.rate*float64(s.stepMs)/1000*daily(ts, s.phase)*noise() + rng.Float64())
 					}
 					switch s.kind {
 					case bucket:
@@ -400,6 +421,7 @@ func run(c config) error {
 		"start":        time.UnixMilli(start).UTC().Format(time.RFC3339),
 		"end":          time.UnixMilli(c.end).UTC().Format(time.RFC3339),
 		"scrape":       c.scrape.String(),
+		"fastScrape":   c.fastScrape.String(),
 		"replicas":     c.replicas,
 		"seconds":      math.Round(time.Since(started).Seconds()),
 		"diskBytes":    dirSize(c.out),
