@@ -36,13 +36,13 @@ import { PROMETHEUS_REF } from "./variables.js";
  * (the lint test checks the generated JSON as well), and queries Prometheus through the datasource variable.
  */
 
-/** The range of panels showing exemplars: Prometheus keeps exemplars for hours, not for the dashboards' week. */
-export const EXEMPLAR_RANGE = "1h";
 /**
- * Their points: one every 30 s over the hour. Exemplars are drawn one by one whatever the step, and the raw
- * histogram read at the 15 s minimum step costs twice as much (bench/dashboard-queries.ts).
+ * The range of panels showing exemplars, whatever the dashboard's: they read the raw span histograms, which
+ * over an hour of ten replicas scraped every 5 s take about 350 ms (bench/dashboard-queries.ts), and
+ * exemplars are for what just happened (Prometheus keeps them for hours at most).
  */
-export const EXEMPLAR_POINTS = 120;
+export const EXEMPLAR_RANGE = "15m";
+export const EXEMPLAR_RANGE_TEXT = "15 minutes";
 
 export interface Query {
   expr: string;
@@ -77,8 +77,6 @@ export interface PanelSpec {
    * recently: exemplars, which Prometheus keeps for hours at most.
    */
   timeFrom?: string;
-  /** Points to draw, instead of one per pixel: sets `$__interval` (range / points) and so the query's cost. */
-  maxDataPoints?: number;
 }
 
 /** What every SDK panel builder has, so one function can fill in the common part. */
@@ -95,7 +93,6 @@ interface PanelBuilderLike<T> extends cog.Builder<Panel> {
   thresholds(thresholds: cog.Builder<ThresholdsConfig>): T;
   mappings(mappings: ValueMapping[]): T;
   timeFrom(timeFrom: string): T;
-  maxDataPoints(maxDataPoints: number): T;
 }
 
 function target(query: Query, index: number): DataqueryBuilder {
@@ -130,7 +127,6 @@ function common<T extends PanelBuilderLike<T>>(builder: T, spec: PanelSpec): T {
   }
   if (spec.mappings) builder.mappings(spec.mappings);
   if (spec.timeFrom) builder.timeFrom(spec.timeFrom);
-  if (spec.maxDataPoints) builder.maxDataPoints(spec.maxDataPoints);
   return builder;
 }
 

@@ -95,6 +95,7 @@ export const RECORDED = {
   routeLatency: quantiles([0.5, 0.95, 0.99], SPAN_DURATION, ["http_route"], [`span_kind="SPAN_KIND_SERVER"`]),
   /** Internal span latency by span name (the inference span on the model dashboard). */
   spanLatency: quantiles([0.99], SPAN_DURATION, ["span_name"], [`span_kind="SPAN_KIND_INTERNAL"`]),
+  active: gauge("sum", PROM.active, ["instance", ...MV]),
   predictions: over("rate", PROM.predictions, [...MV, promLabel(ATTR.predictedClass)]),
   classBaseline: gauge("max", PROM.classBaseline, [...MV, promLabel(ATTR.predictedClass)]),
   confidence: over("increase", `${PROM.confidence}_bucket`, [...MV, "le"]),

@@ -7,7 +7,7 @@ import { PROM, promLabel } from "../../../ml-api/src/telemetry/prometheus-names.
 import { buildDashboard } from "../dashboard.js";
 import { DASHBOARD_UIDS } from "../dashboard-uids.js";
 import { SPAN_METRICS } from "../metrics.js";
-import { EXEMPLAR_POINTS, EXEMPLAR_RANGE, heatmap, stateTimeline, table, timeseries } from "../panels.js";
+import { EXEMPLAR_RANGE, EXEMPLAR_RANGE_TEXT, heatmap, stateTimeline, table, timeseries } from "../panels.js";
 import { quantile, sel } from "../promql.js";
 import {
   recordedGauge,
@@ -279,14 +279,12 @@ export function modelMonitoring(): Dashboard {
             ],
           }),
           timeseries({
-            title: "Inference span p99, last hour, with traces",
-            description:
-              "99th percentile time of the trace's inference span over the last hour whatever the dashboard's range (Prometheus keeps exemplars for hours, not days), from the raw span metrics. The dots are exemplars: click one to open its trace in Jaeger.",
+            title: `Inference span p99, last ${EXEMPLAR_RANGE_TEXT}, with traces`,
+            description: `99th percentile time of the trace's inference span over the last ${EXEMPLAR_RANGE_TEXT} whatever the dashboard's range (exemplars are for what just happened; Prometheus keeps them for hours at most), from the raw span metrics. The dots are exemplars: click one to open its trace in Jaeger.`,
             unit: units.Seconds,
             min: 0,
             width: 24,
             timeFrom: EXEMPLAR_RANGE,
-            maxDataPoints: EXEMPLAR_POINTS,
             queries: [
               {
                 expr: quantile(0.99, SPAN_METRICS.duration, S, [], `span_name="inference"`),

@@ -5,9 +5,9 @@ import { PROM, promLabel } from "../../../ml-api/src/telemetry/prometheus-names.
 import { buildDashboard } from "../dashboard.js";
 import { DASHBOARD_UIDS } from "../dashboard-uids.js";
 import { PROMETHEUS, SPAN_METRICS } from "../metrics.js";
-import { EXEMPLAR_POINTS, EXEMPLAR_RANGE, stat, table, timeseries } from "../panels.js";
-import { quantile, sel, sumBy } from "../promql.js";
-import { recordedQuantile, recordedRate } from "../recorded.js";
+import { EXEMPLAR_RANGE, EXEMPLAR_RANGE_TEXT, stat, table, timeseries } from "../panels.js";
+import { quantile, sel } from "../promql.js";
+import { recordedGauge, recordedQuantile, recordedRate } from "../recorded.js";
 import { budgetSpent, PAGE_BURN_RATE, recorded, SLO_PERIOD, SLO_TARGETS, type SloName } from "../slo.js";
 import { datasourceVariable, SCOPES, serviceVariables } from "../variables.js";
 
@@ -85,13 +85,12 @@ const latencyByRoute = (q: number) =>
 
 const exemplarsByRoute = () =>
   timeseries({
-    title: `Request latency p99 by route, last hour, with traces`,
-    description: `99th percentile time to answer a request, by route, over the last hour whatever the dashboard's range (Prometheus keeps exemplars for hours, not days), computed from the raw span metrics. The dots are exemplars: click one to open its trace in Jaeger.`,
+    title: `Request latency p99 by route, last ${EXEMPLAR_RANGE_TEXT}, with traces`,
+    description: `99th percentile time to answer a request, by route, over the last ${EXEMPLAR_RANGE_TEXT} whatever the dashboard's range (exemplars are for what just happened; Prometheus keeps them for hours at most), computed from the raw span metrics. The dots are exemplars: click one to open its trace in Jaeger.`,
     unit: units.Seconds,
     min: 0,
     width: 24,
     timeFrom: EXEMPLAR_RANGE,
-    maxDataPoints: EXEMPLAR_POINTS,
     queries: [
       {
         expr: quantile(0.99, SPAN_METRICS.duration, S, ["http_route"], `span_kind="SPAN_KIND_SERVER"`),
@@ -192,7 +191,7 @@ export function overview(): Dashboard {
             min: 0,
             queries: [
               {
-                expr: sumBy([MODEL, VERSION], sel(PROM.active, S)),
+                expr: recordedGauge("active", "sum", S, [MODEL, VERSION]),
                 legend: `{{${MODEL}}} v{{${VERSION}}}`,
               },
             ],
