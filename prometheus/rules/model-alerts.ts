@@ -27,11 +27,17 @@ export const CLASS_SHIFT_RECORD = `${list(BY_VERSION).replace(/, /g, "_")}:infer
 
 const telemetry = { [DEPENDS_ON]: DEPENDS.apiTelemetry };
 
+const READY = `${PROM.modelState}{${STATE}="ready"}`;
+
+/** Series, one per `by` group, present while no version of the model is ready in that group. */
+export function noVersionReady(by: readonly string[]): string {
+  return `${sumBy(by, READY)} == 0`;
+}
+
 export function modelGroups(scale: Timescale): RuleGroup[] {
   const d = (seconds: number) => scale.d(seconds);
   const s = (seconds: number) => scale.seconds(seconds);
   const requests = `${PROM.inferenceDuration}_count`;
-  const ready = `${PROM.modelState}{${STATE}="ready"}`;
   const predictions = (w: string) => sumBy(BY_VERSION, `rate(${PROM.confidence}_count[${w}])`);
   const classRate = (by: readonly string[]) =>
     sumBy(by, `rate(${PROM.predictions}[${d(MODEL.classWindow)}])`);
@@ -64,7 +70,7 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
       rules: [
         alertRule({
           alert: "ModelNotLoaded",
-          expr: `${sumBy(["job", "instance", M], ready)} == 0`,
+          expr: noVersionReady(["job", "instance", M]),
           for: d(MODEL.notLoadedFor),
           severity: "critical",
           labels: telemetry,
@@ -170,7 +176,7 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
         alertRule({
           alert: "NoTraffic",
           expr: [
-            `${sumBy(BY_MODEL, ready)} > 0`,
+            `${sumBy(BY_MODEL, READY)} > 0`,
             `unless on (${list(BY_MODEL)})`,
             `${sumBy(BY_MODEL, `rate(${requests}[${d(MODEL.noTrafficWindow)}])`)} > 0`,
           ].join("\n"),

@@ -10,6 +10,7 @@ import {
 } from "./alerting-config.js";
 import type { Timescale } from "./duration.js";
 import { EXTERNAL, PROBE_ROUTES } from "./external-metrics.js";
+import { noVersionReady } from "./model-alerts.js";
 import {
   type AlertingRule,
   alertRule,
@@ -139,6 +140,14 @@ function burnAlert(sli: Sli, alert: BurnAlert, scale: Timescale, targets: SloTar
       `  ${recordName(sli, "requests", long)} * ${scale.seconds(win.long)} >= ${MIN_EVENTS_IN_LONG_WINDOW}`,
     ].join("\n");
   });
+  const burning = `(\n${pairs.join("\n)\nor\n(\n")}\n)`;
+  // A model with no version loaded fails every request, and ModelNotLoaded pages for that; its `for:` would
+  // lose the race to a page without one, so the model's availability burn stays quiet on its own. The
+  // parentheses matter: `unless` binds tighter than the `or` between window pairs.
+  const expr =
+    sli.level === "model" && sli.slo === "availability"
+      ? `(\n${burning}\n)\nunless on (${list(sli.by)})\n(${noVersionReady(sli.by)})`
+      : burning;
   const windowText = alert.windows
     .map((w) => `${scale.d(w.long)}/${scale.d(w.short)} at ${num(w.factor)}x`)
     .join(" or ");
@@ -156,7 +165,7 @@ function burnAlert(sli: Sli, alert: BurnAlert, scale: Timescale, targets: SloTar
   const pace = alert.severity === "critical" ? "fast" : "slowly";
   return alertRule({
     alert: `${levelName}${TITLE[sli.slo]}BudgetBurn`,
-    expr: `(\n${pairs.join("\n)\nor\n(\n")}\n)`,
+    expr,
     for: alert.for === undefined ? undefined : scale.d(alert.for),
     severity: alert.severity,
     labels: { slo: sli.slo, [DEPENDS_ON]: DEPENDS.apiTelemetry },

@@ -187,6 +187,17 @@ export const RULE_CASES: RuleCase[] = [
     ],
   },
   {
+    // The same failures as above, with no version ready: ModelNotLoaded pages the cause instead. Without
+    // this, the burn page (no for:) reached people a quarter of a minute before ModelNotLoaded could mute it.
+    name: "a model with no version loaded does not page its availability burn",
+    series: [
+      inference("success", grows(100, 120)),
+      inference("unavailable", grows(10, 120)),
+      modelState("2", "ready", flat(0, 120)),
+    ],
+    checks: [{ at: "70m", alert: "ModelAvailabilityBudgetBurn", expect: [] }],
+  },
+  {
     name: "a model failing half of one request a minute is too little traffic for its alerts",
     series: [inference("success", grows(0.5, 120)), inference("error", grows(0.5, 120))],
     checks: [
