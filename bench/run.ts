@@ -9,17 +9,16 @@ import { cpuMicros } from "./process-cpu.js";
  * exporting to a local OTLP sink), the same API without the SDK, and a bare Express + ONNX Runtime handler.
  * Each server runs in its own process, the API from its compiled build (`npm run build` first, which
  * `npm run bench` does); autocannon runs here. Saturated scenarios measure throughput (and p99 inflated by
- * queueing at 16 connections); the paced one offers a fixed rate well below capacity, so its p99 is the
- * latency the SDK adds to a request that does not wait behind others.
+ * queueing at 16 connections); the one-connection scenario sends each request when the last is answered, so
+ * its p99 is the latency the SDK adds to a request that waits behind no other.
  *
- *   npm run bench -- [--rounds 3] [--seconds 10] [--connections 16] [--rate 300]
+ *   npm run bench -- [--rounds 3] [--seconds 10] [--connections 16]
  */
 const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "3" },
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "16" },
-    rate: { type: "string", default: "300" },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -27,11 +26,10 @@ const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 
 const ROW = [45.2, 16.4, 223, 5950, "Biscoe"];
-const RATE = Number(values.rate);
-const SCENARIOS: { name: string; rows: number; rate?: number }[] = [
+const SCENARIOS: { name: string; rows: number; connections?: number }[] = [
   { name: "single row", rows: 1 },
   { name: "batch of 32", rows: 32 },
-  { name: `single row at ${RATE} req/s`, rows: 1, rate: RATE },
+  { name: "single row, one connection", rows: 1, connections: 1 },
 ];
 
 interface Target extends ApiProcess {
@@ -56,16 +54,15 @@ interface Sample {
   cpuMicros: number;
 }
 
-async function load(target: Target, rows: number, seconds: number, rate?: number): Promise<Sample> {
+async function load(target: Target, rows: number, seconds: number, connections = CONNECTIONS): Promise<Sample> {
   const cpuBefore = cpuMicros(target.child.pid as number);
   const result = await autocannon({
     url: `http://127.0.0.1:${target.port}/v1/models/penguins:predict`,
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ instances: Array(rows).fill(ROW) }),
-    connections: CONNECTIONS,
+    connections,
     duration: seconds,
-    ...(rate === undefined ? {} : { overallRate: rate }),
   });
   return {
     rps: result.requests.average,
@@ -96,11 +93,11 @@ const RATIOS = [
 ] as const;
 try {
   const samples = new Map<string, Sample[]>();
-  for (const target of targets) for (const s of SCENARIOS) await load(target, s.rows, 2, s.rate); // warm-up
+  for (const target of targets) for (const s of SCENARIOS) await load(target, s.rows, 2, s.connections); // warm-up
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of SCENARIOS) {
       for (const target of round % 2 ? targets : [...targets].reverse()) {
-        const sample = await load(target, s.rows, SECONDS, s.rate);
+        const sample = await load(target, s.rows, SECONDS, s.connections);
         const key = `${target.name}|${s.name}`;
         samples.set(key, [...(samples.get(key) ?? []), sample]);
         console.error(
@@ -109,7 +106,7 @@ try {
       }
     }
   }
-  console.log(`\n${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections; medians over rounds\n`);
+  console.log(`\n${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections unless the scenario says; medians over rounds\n`);
   console.log("| scenario | server | req/s | rows/s | p50 ms | p99 ms | server CPU µs/req | errors |");
   console.log("|---|---|---|---|---|---|---|---|");
   for (const s of SCENARIOS) {
