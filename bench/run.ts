@@ -54,7 +54,12 @@ interface Sample {
   cpuMicros: number;
 }
 
-async function load(target: Target, rows: number, seconds: number, connections = CONNECTIONS): Promise<Sample> {
+async function load(
+  target: Target,
+  rows: number,
+  seconds: number,
+  connections = CONNECTIONS,
+): Promise<Sample> {
   const cpuBefore = cpuMicros(target.child.pid as number);
   const result = await autocannon({
     url: `http://127.0.0.1:${target.port}/v1/models/penguins:predict`,
@@ -106,7 +111,9 @@ try {
       }
     }
   }
-  console.log(`\n${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections unless the scenario says; medians over rounds\n`);
+  console.log(
+    `\n${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections unless the scenario says; medians over rounds\n`,
+  );
   console.log("| scenario | server | req/s | rows/s | p50 ms | p99 ms | server CPU µs/req | errors |");
   console.log("|---|---|---|---|---|---|---|---|");
   for (const s of SCENARIOS) {

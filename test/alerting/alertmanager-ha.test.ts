@@ -416,7 +416,7 @@ describe.skipIf(unavailable !== undefined)("Alertmanager as a two-node cluster",
       );
       expect(mailSender(resolvedMail)).toBe(nodeUrl(0));
 
-      // The rule's expression, as Prometheus evaluates it on Alertmanager 0.31.1's metrics, finds each node
+      // The rule's expression, as Prometheus evaluates it on the pinned Alertmanager's metrics, finds each node
       // failing: both are scraped, and the second retried what the first could not deliver.
       const instances = new Set<string>();
       await eventually(
@@ -448,7 +448,7 @@ describe.skipIf(unavailable !== undefined)("Alertmanager as a two-node cluster",
       );
       figures.push(`resolved emails during the Slack outage: ${resolvedMails.join("; ")}`);
       // Only the first node emails: the second finds its sends in the gossiped log. The first resends its own
-      // resolved email once its failed Slack attempt ends (Alertmanager 0.31.1, seen here every run; a single
+      // resolved email once its failed Slack attempt ends (the pinned Alertmanager, seen here every run; a single
       // node would do the same), so the count is reported, not required to be one.
       expect(resolvedMails.every((m) => m.startsWith(`${nodeUrl(0)} `))).toBe(true);
     } finally {
