@@ -106,15 +106,28 @@ export function pipelineGroups(scale: Timescale): RuleGroup[] {
           expr: [
             `max by (job, instance) (${EXTERNAL.alertmanagersDiscovered}) < 1`,
             `or`,
-            `sum by (job, instance) (rate(${EXTERNAL.notificationErrors}[${d(PIPELINE.alertmanagerWindow)}])) > 0`,
+            // min over the alertmanager label: every Alertmanager of a cluster fails, not just one.
+            `min by (job, instance) (rate(${EXTERNAL.notificationErrors}[${d(PIPELINE.alertmanagerWindow)}])) > 0`,
           ].join("\n"),
           for: d(PIPELINE.notConnectedFor),
           severity: "critical",
           summary: "Prometheus {{ $labels.instance }} cannot hand alerts to Alertmanager",
           description:
-            "Prometheus {{ $labels.instance }} has no Alertmanager to send to, or its sends fail: alerts fire " +
-            "in Prometheus but reach nobody. This one arrives only if another path still works; the missing " +
-            "Watchdog heartbeat is the reliable sign.",
+            "Prometheus {{ $labels.instance }} has no Alertmanager to send to, or its sends to every one fail: " +
+            "alerts fire in Prometheus but reach nobody. This one arrives only if another path still works; " +
+            "the missing Watchdog heartbeat is the reliable sign.",
+          dashboard: "pipeline",
+        }),
+        alertRule({
+          alert: "PrometheusAlertmanagerSendErrors",
+          expr: `sum by (job, instance, alertmanager) (rate(${EXTERNAL.notificationErrors}[${d(PIPELINE.alertmanagerWindow)}])) > 0`,
+          for: d(PIPELINE.notConnectedFor),
+          severity: "warning",
+          summary: "Prometheus {{ $labels.instance }} fails to send alerts to {{ $labels.alertmanager }}",
+          description:
+            "Prometheus {{ $labels.instance }} fails to send alerts to the Alertmanager at " +
+            "{{ $labels.alertmanager }}. The other nodes of a cluster still deliver, with one fewer left to " +
+            "lose; a single Alertmanager failing also pages PrometheusNotConnectedToAlertmanager.",
           dashboard: "pipeline",
         }),
         alertRule({

@@ -657,7 +657,7 @@ export const RULE_CASES: RuleCase[] = [
             labels: { job: "prometheus", instance: "127.0.0.1:9090", severity: "critical" },
             summary: "Prometheus 127.0.0.1:9090 cannot hand alerts to Alertmanager",
             description:
-              "Prometheus 127.0.0.1:9090 has no Alertmanager to send to, or its sends fail: alerts fire in Prometheus but reach nobody. This one arrives only if another path still works; the missing Watchdog heartbeat is the reliable sign.",
+              "Prometheus 127.0.0.1:9090 has no Alertmanager to send to, or its sends to every one fail: alerts fire in Prometheus but reach nobody. This one arrives only if another path still works; the missing Watchdog heartbeat is the reliable sign.",
           },
         ],
       },
@@ -675,7 +675,78 @@ export const RULE_CASES: RuleCase[] = [
         values: flat(0, 10),
       },
     ],
-    checks: [{ at: "8m", alert: "PrometheusNotConnectedToAlertmanager", expect: [] }],
+    checks: [
+      { at: "8m", alert: "PrometheusNotConnectedToAlertmanager", expect: [] },
+      { at: "8m", alert: "PrometheusAlertmanagerSendErrors", expect: [] },
+    ],
+  },
+  {
+    name: "one Alertmanager of two failing warns and does not page",
+    series: [
+      {
+        series: `${EXTERNAL.alertmanagersDiscovered}{job="prometheus", instance="127.0.0.1:9090"}`,
+        values: flat(2, 10),
+      },
+      {
+        series: `${EXTERNAL.notificationErrors}{job="prometheus", instance="127.0.0.1:9090", alertmanager="http://127.0.0.1:9093/api/v2/alerts"}`,
+        values: grows(6, 10),
+      },
+      {
+        series: `${EXTERNAL.notificationErrors}{job="prometheus", instance="127.0.0.1:9090", alertmanager="http://127.0.0.1:9095/api/v2/alerts"}`,
+        values: flat(0, 10),
+      },
+    ],
+    checks: [
+      { at: "8m", alert: "PrometheusNotConnectedToAlertmanager", expect: [] },
+      {
+        at: "8m",
+        alert: "PrometheusAlertmanagerSendErrors",
+        expect: [
+          {
+            labels: {
+              job: "prometheus",
+              instance: "127.0.0.1:9090",
+              alertmanager: "http://127.0.0.1:9093/api/v2/alerts",
+              severity: "warning",
+            },
+            summary: "Prometheus 127.0.0.1:9090 fails to send alerts to http://127.0.0.1:9093/api/v2/alerts",
+            description:
+              "Prometheus 127.0.0.1:9090 fails to send alerts to the Alertmanager at http://127.0.0.1:9093/api/v2/alerts. The other nodes of a cluster still deliver, with one fewer left to lose; a single Alertmanager failing also pages PrometheusNotConnectedToAlertmanager.",
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "every Alertmanager failing pages",
+    series: [
+      {
+        series: `${EXTERNAL.alertmanagersDiscovered}{job="prometheus", instance="127.0.0.1:9090"}`,
+        values: flat(2, 10),
+      },
+      {
+        series: `${EXTERNAL.notificationErrors}{job="prometheus", instance="127.0.0.1:9090", alertmanager="http://127.0.0.1:9093/api/v2/alerts"}`,
+        values: grows(6, 10),
+      },
+      {
+        series: `${EXTERNAL.notificationErrors}{job="prometheus", instance="127.0.0.1:9090", alertmanager="http://127.0.0.1:9095/api/v2/alerts"}`,
+        values: grows(6, 10),
+      },
+    ],
+    checks: [
+      {
+        at: "8m",
+        alert: "PrometheusNotConnectedToAlertmanager",
+        expect: [
+          {
+            labels: { job: "prometheus", instance: "127.0.0.1:9090", severity: "critical" },
+            summary: "Prometheus 127.0.0.1:9090 cannot hand alerts to Alertmanager",
+            description:
+              "Prometheus 127.0.0.1:9090 has no Alertmanager to send to, or its sends to every one fail: alerts fire in Prometheus but reach nobody. This one arrives only if another path still works; the missing Watchdog heartbeat is the reliable sign.",
+          },
+        ],
+      },
+    ],
   },
   {
     name: "email notifications failing for five minutes warn; Slack sending fine does not",

@@ -160,6 +160,8 @@ describe("the alerting and recording rules", () => {
       "exporter",
       "rule_group",
       "integration",
+      // prometheus_notifications_errors_total, per Alertmanager Prometheus sends to.
+      "alertmanager",
       // What the dashboards' recording rules keep (dashboard-rules.ts): span metrics, runtime and host.
       "span_kind",
       "span_name",
