@@ -442,7 +442,9 @@ describe.skipIf(unavailable !== undefined)("Alertmanager as a two-node cluster",
           failedRequests.map((n, i) => n - (before[i] ?? 0)).join(" and "),
       );
       expect(bySender[0]).toBeGreaterThanOrEqual(3);
-      expect(bySender[1]).toBeGreaterThanOrEqual(1);
+      // The second node sends only what the first has not delivered within the peer timeout, so which of its
+      // messages it retries depends on timing; that it retries is what its own counter shows.
+      expect((failedRequests[1] ?? 0) - (before[1] ?? 0)).toBeGreaterThanOrEqual(1);
       const resolvedMails = mailsAbout("RESOLVED", name, outage.from).map(
         (m) => `${mailSender(m)} after ${seconds(m.at - outage.from)}`,
       );
