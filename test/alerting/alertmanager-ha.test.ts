@@ -33,8 +33,7 @@ import {
   prometheusAlertmanagers,
   promQuery,
 } from "./alertmanager-ha-cluster.js";
-import { type AnsweredPost, SwitchableWebhook } from "./alertmanager-ha-webhook.js";
-import { type Mail, SmtpSink, WebhookSink } from "./receivers.js";
+import { type Mail, type Post, SmtpSink, WebhookSink } from "./receivers.js";
 
 /**
  * Alertmanager as a two-node cluster on the native stack: Prometheus sends every alert to both nodes, the
@@ -172,7 +171,7 @@ let tmp = "";
 let ports: Ports;
 let stack: RunningStack | undefined;
 let smtp: SmtpSink;
-let slack: SwitchableWebhook;
+let slack: WebhookSink;
 let hooks: WebhookSink;
 let failed = false;
 const figures: string[] = [];
@@ -203,9 +202,9 @@ async function repository(model: string, action: "load" | "unload"): Promise<voi
   expect({ model, action, status: res.status, body: await res.text() }).toMatchObject({ status: 200 });
 }
 
-const slackTitle = (post: AnsweredPost) => (post.body as SlackMessage).attachments?.[0]?.title ?? "";
+const slackTitle = (post: Post) => (post.body as SlackMessage).attachments?.[0]?.title ?? "";
 /** Which node sent it: the links in every notification start with the sender's --web.external-url. */
-const slackSender = (post: AnsweredPost) =>
+const slackSender = (post: Post) =>
   ((post.body as SlackMessage).attachments?.[0]?.title_link ?? "").split("/#/")[0] ?? "";
 const mailSender = (mail: Mail) => /All alerts: (\S+)\/#\//.exec(mail.mail.text ?? "")?.[1] ?? "";
 
@@ -274,7 +273,7 @@ describe.skipIf(unavailable !== undefined)("Alertmanager as a two-node cluster",
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), "inferwatch-am-ha-"));
     smtp = await SmtpSink.start(SMTP_USER, SMTP_PASSWORD);
-    slack = await SwitchableWebhook.start();
+    slack = await WebhookSink.start();
     hooks = await WebhookSink.start();
     const secrets = join(tmp, "secrets");
     mkdirSync(secrets);

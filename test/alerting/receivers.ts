@@ -67,11 +67,18 @@ export interface Post {
   at: number;
   path: string;
   body: unknown;
+  /** The HTTP status the sink answered. */
+  status: number;
 }
 
-/** Answers 200 to every POST, as Slack's webhook does, and keeps the JSON bodies by path. */
+/**
+ * Answers every POST with `status` (200, as Slack's webhook does, until a test sets a failure) and keeps
+ * the JSON bodies by path with what it answered, so retries show as repeated POSTs of one message.
+ */
 export class WebhookSink {
   readonly posts: Post[] = [];
+  /** What every POST is answered with from now on. */
+  status = 200;
   private constructor(
     private readonly server: Server,
     readonly port: number,
@@ -90,8 +97,9 @@ export class WebhookSink {
         } catch {
           // Kept as text: a test asserting on it will say what came.
         }
-        sink?.posts.push({ at: Date.now(), path: req.url ?? "", body });
-        res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+        const status = sink?.status ?? 200;
+        sink?.posts.push({ at: Date.now(), path: req.url ?? "", body, status });
+        res.writeHead(status, { "content-type": "text/plain" }).end(status === 200 ? "ok" : "internal_error");
       });
     });
     await new Promise<void>((resolve, reject) => {
