@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll, beforeEach } from "vitest";
 import type { Tuning } from "../../stack/components.js";
 import { binary } from "../../stack/layout.js";
 import { address, freePorts, type Ports } from "../../stack/ports.js";
@@ -78,4 +79,17 @@ export async function startE2EStack(apiEnv: Record<string, string> = {}): Promis
       else rmSync(runDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Stops the file's stack after its tests, keeping its logs when any test failed. */
+export function stopAfterTests(stack: () => E2EStack | undefined): void {
+  let failed = false;
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      failed = true;
+    });
+  });
+  afterAll(async () => {
+    await stack()?.stop(failed);
+  }, 60_000);
 }

@@ -1,8 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { collector } from "../../stack/components.js";
 import { ROUTES } from "../../traffic/request-mix.js";
 import { type Sent, send } from "../../traffic/sender.js";
-import { E2E_TUNING, type E2EStack, stackUnavailable, startE2EStack } from "../e2e/e2e-stack.js";
+import {
+  E2E_TUNING,
+  type E2EStack,
+  stackUnavailable,
+  startE2EStack,
+  stopAfterTests,
+} from "../e2e/e2e-stack.js";
 import { eventually } from "../e2e/eventually.js";
 import { scrape } from "../support/prometheus-text.js";
 import {
@@ -80,7 +86,6 @@ interface Answered {
 
 let e2e: E2EStack | undefined;
 let prom: Prom;
-let failed = false;
 const answered: Answered[] = [];
 let killAt = 0;
 let readyAt = 0;
@@ -163,15 +168,7 @@ describe.skipIf(skip !== undefined)("a collector killed for 30 s under load", ()
     log(`${answered.length} requests answered in all`);
   }, 180_000);
 
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => {
-      failed = true;
-    });
-  });
-
-  afterAll(async () => {
-    await e2e?.stop(failed);
-  }, 60_000);
+  stopAfterTests(() => e2e);
 
   it(
     "keeps answering every request while the collector is down",

@@ -2,13 +2,13 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { type Component, PROMETHEUS_CONFIG_NAME, prometheus } from "../../stack/components.js";
 import { binary, CONFIGS } from "../../stack/layout.js";
 import { address, DEFAULT_PORTS } from "../../stack/ports.js";
 import { PrometheusConfigError, renderPrometheusConfig } from "../../stack/prometheus-config.js";
 import { type Sent, send } from "../../traffic/sender.js";
-import { type E2EStack, stackUnavailable, startE2EStack } from "../e2e/e2e-stack.js";
+import { type E2EStack, stackUnavailable, startE2EStack, stopAfterTests } from "../e2e/e2e-stack.js";
 import { eventually } from "../e2e/eventually.js";
 import { freePort } from "../support/free-port.js";
 import {
@@ -51,7 +51,6 @@ let e2e: E2EStack | undefined;
 let prom: Prom;
 let receiver: Prom;
 let receiverUrl = "";
-let failed = false;
 let stackStartedAt = 0;
 /** When Prometheus had loaded the config with remote_write (unix seconds). */
 let reloadedAt = 0;
@@ -203,15 +202,7 @@ describe.skipIf(skip !== undefined)("Prometheus: remote_write to a long-term sto
     reloadedAt = nowS();
   }, 120_000);
 
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => {
-      failed = true;
-    });
-  });
-
-  afterAll(async () => {
-    await e2e?.stop(failed);
-  }, 60_000);
+  stopAfterTests(() => e2e);
 
   it(
     "writes the same samples to the long-term store, timestamp for timestamp",

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { api } from "../../stack/components.js";
 import { type Sent, send } from "../../traffic/sender.js";
-import { type E2EStack, stackUnavailable, startE2EStack } from "../e2e/e2e-stack.js";
+import { type E2EStack, stackUnavailable, startE2EStack, stopAfterTests } from "../e2e/e2e-stack.js";
 import { eventually } from "../e2e/eventually.js";
 import { freePort } from "../support/free-port.js";
 import {
@@ -36,7 +36,6 @@ if (skip) process.stderr.write(`[faults] skipping the replicas: ${skip}\n`);
 let e2e: E2EStack | undefined;
 let prom: Prom;
 let urlB = "";
-let failed = false;
 const sentTo: { a: Sent[]; b: Sent[] } = { a: [], b: [] };
 let instanceA = "";
 
@@ -91,15 +90,7 @@ describe.skipIf(skip !== undefined)("two ML API replicas behind one collector", 
     log(`stack started in ${(stack.startMs / 1000).toFixed(1)} s, second replica ready in ${b.readyMs} ms`);
   }, 120_000);
 
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => {
-      failed = true;
-    });
-  });
-
-  afterAll(async () => {
-    await e2e?.stop(failed);
-  }, 60_000);
+  stopAfterTests(() => e2e);
 
   it(
     "gives each replica its own service.instance.id, as its instance label",
