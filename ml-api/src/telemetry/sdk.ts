@@ -9,6 +9,7 @@ import { ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { SERVER_VERSION } from "../server-info.js";
 import type { ExportFailureLog } from "./export-failure-log.js";
 import { applyOtelDefaults } from "./otel-defaults.js";
+import { RequestContextManager } from "./request-context-manager.js";
 
 /** `service.instance.id` is incubating in semantic conventions, so the package exports it only there. */
 const ATTR_SERVICE_INSTANCE_ID = "service.instance.id";
@@ -60,6 +61,7 @@ export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
       [ATTR_SERVICE_INSTANCE_ID]: randomUUID(),
     }),
     resourceDetectors: [envDetector, hostDetector, osDetector],
+    contextManager: new RequestContextManager(),
     instrumentations: getNodeAutoInstrumentations({
       "@opentelemetry/instrumentation-pino": { disableLogSending: true },
       "@opentelemetry/instrumentation-http": {
