@@ -25,16 +25,26 @@ export async function poll<T>(what: string, check: () => T | undefined, timeoutM
 
 /**
  * Starts a server script (TypeScript through tsx, or compiled JavaScript) as its own process on a port the OS picks (PORT=0); the port is read
- * from its JSON "listening" log line, so there is no race for a free port.
+ * from its JSON "listening" log line, so there is no race for a free port. `wrapper` runs Node under another
+ * program (valgrind, in `bench/instructions.ts`).
  */
 export async function spawnListening(
   script: string,
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
+  { wrapper = [], startTimeoutMs = 15_000 }: { wrapper?: string[]; startTimeoutMs?: number } = {},
 ): Promise<ApiProcess> {
   // Compiled JavaScript runs on plain Node, as in production; TypeScript sources through tsx.
   const loader = script.endsWith(".ts") ? ["--import", "tsx"] : [];
-  const child = spawn(process.execPath, [...loader, ...nodeArgs, script], {
+  const [command = process.execPath, ...wrapperArgs] = wrapper;
+  const args = [
+    ...wrapperArgs,
+    ...(wrapper.length ? [process.execPath] : []),
+    ...loader,
+    ...nodeArgs,
+    script,
+  ];
+  const child = spawn(command, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -62,11 +72,15 @@ export async function spawnListening(
   void exited.then(() => {
     gone = true;
   });
-  const port = await poll(`${script} to listen`, () => {
-    if (gone) throw new Error(`${script} exited before listening: ${stderr}`);
-    const line = logs.find((l) => l.msg === "listening");
-    return line ? Number(line.port) : undefined;
-  });
+  const port = await poll(
+    `${script} to listen`,
+    () => {
+      if (gone) throw new Error(`${script} exited before listening: ${stderr}`);
+      const line = logs.find((l) => l.msg === "listening");
+      return line ? Number(line.port) : undefined;
+    },
+    startTimeoutMs,
+  );
   return { child, port, logs, stderr: () => stderr, exited };
 }
 
