@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import autocannon from "autocannon";
 import { type ApiProcess, poll, spawnListening } from "../test/support/api-process.js";
+import { singleRowLoad } from "./single-row-load.js";
 
 /**
  * Machine instructions per single-row request, counted by valgrind's callgrind, for the API without the SDK
@@ -57,16 +57,7 @@ async function dumpInstructions(api: ApiProcess, dir: string): Promise<number> {
 }
 
 async function measure(api: ApiProcess, dir: string): Promise<number> {
-  const run = (amount: number) =>
-    autocannon({
-      url: `http://127.0.0.1:${api.port}/v1/models/penguins:predict`,
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ instances: [[45.2, 16.4, 223, 5950, "Biscoe"]] }),
-      connections: 16,
-      amount,
-      timeout: 120,
-    });
+  const run = (amount: number) => singleRowLoad(api.port, amount, 120);
   await run(1000);
   await dumpInstructions(api, dir);
   const result = await run(REQUESTS);

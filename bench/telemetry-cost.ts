@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
-import autocannon from "autocannon";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
 import { cpuMicros } from "./process-cpu.js";
+import { singleRowLoad } from "./single-row-load.js";
 
 /**
  * Where the OpenTelemetry SDK's cost goes: server CPU per single-row request for the API without the SDK
@@ -36,15 +36,7 @@ const VARIANTS: { name: string; env: Record<string, string>; sdk: boolean }[] = 
 ];
 
 async function measure(api: ApiProcess, requests: number): Promise<number> {
-  const run = (amount: number) =>
-    autocannon({
-      url: `http://127.0.0.1:${api.port}/v1/models/penguins:predict`,
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ instances: [[45.2, 16.4, 223, 5950, "Biscoe"]] }),
-      connections: 16,
-      amount,
-    });
+  const run = (amount: number) => singleRowLoad(api.port, amount);
   await run(2000);
   const before = cpuMicros(api.child.pid as number);
   const result = await run(requests);
