@@ -7,6 +7,7 @@ import type { Config } from "./config.js";
 import { ModelRegistry } from "./inference/model-registry.js";
 import { ModelRepository } from "./inference/model-repository.js";
 import { SERVER_NAME, SERVER_VERSION } from "./server-info.js";
+import { type ModelHistograms, modelHistograms } from "./telemetry/model-histograms.js";
 import { ModelMetrics } from "./telemetry/model-metrics.js";
 
 export interface RunningServer {
@@ -17,16 +18,31 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** Where the model metrics go: the meter for instruments and the histograms the readers collect. */
+export interface MetricsOutput {
+  meter: Meter;
+  histograms: ModelHistograms;
+}
+
 /**
  * Loads every model, then listens; the returned handle is what tests and the process entry point use.
- * Metrics go to `meter`: the global one the OpenTelemetry SDK registered, or a test's own.
+ * Metrics go to the global meter the OpenTelemetry SDK registered and the process's model histograms, or
+ * to a test's own.
  */
 export async function startServer(
   config: Config,
   logger: Logger,
-  meter: Meter = metrics.getMeter(SERVER_NAME, SERVER_VERSION),
+  output: MetricsOutput = {
+    meter: metrics.getMeter(SERVER_NAME, SERVER_VERSION),
+    histograms: modelHistograms,
+  },
 ): Promise<RunningServer> {
-  const modelMetrics = new ModelMetrics(meter, () => registry.views(), config.DRIFT_PSI_THRESHOLD);
+  const modelMetrics = new ModelMetrics(
+    output.meter,
+    output.histograms,
+    () => registry.views(),
+    config.DRIFT_PSI_THRESHOLD,
+  );
   const registry: ModelRegistry = new ModelRegistry(new ModelRepository(config.MODEL_REPOSITORY), {
     session: { intraOpThreads: config.ORT_INTRA_OP_THREADS },
     drift: { size: config.DRIFT_WINDOW_SIZE, minSamples: config.DRIFT_MIN_SAMPLES },

@@ -15,7 +15,7 @@ let api: TestApi;
 let metrics: TestMetrics;
 beforeAll(async () => {
   metrics = testMetrics();
-  api = await startTestApi({ MAX_INFLIGHT_REQUESTS: String(LIMIT) }, metrics.meter);
+  api = await startTestApi({ MAX_INFLIGHT_REQUESTS: String(LIMIT) }, metrics);
 });
 afterAll(() => api.stop());
 

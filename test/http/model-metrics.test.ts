@@ -14,7 +14,7 @@ let api: TestApi;
 let metrics: TestMetrics;
 beforeAll(async () => {
   metrics = testMetrics();
-  api = await startTestApi({ DRIFT_WINDOW_SIZE: "2000", DRIFT_MIN_SAMPLES: "1000" }, metrics.meter);
+  api = await startTestApi({ DRIFT_WINDOW_SIZE: "2000", DRIFT_MIN_SAMPLES: "1000" }, metrics);
 });
 afterAll(() => api.stop());
 

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ATTR, METRICS, type MetricSpec, PHASES } from "../../ml-api/src/telemetry/metric-catalogue.js";
+import { promLabel } from "../../ml-api/src/telemetry/prometheus-names.js";
 import { type ApiProcess, poll, spawnInstrumentedApi } from "../support/api-process.js";
 import { freePort } from "../support/free-port.js";
 import { ADELIE_V1, v2Body, withoutSex } from "../support/penguins.js";
@@ -124,6 +126,32 @@ describe("the instrumented ML API process", () => {
     expect([...routes].sort()).toEqual(
       [...new Set(ROUTES.map((r) => r[3]).filter((r) => r !== undefined))].sort(),
     );
+  });
+
+  it("exposes the model histograms on the local /metrics endpoint, one observation per inference", async () => {
+    // The SDK's Prometheus exporter adds no unit suffix, unlike the collector's.
+    const count = (samples: Sample[], spec: MetricSpec, attribute: string, value: string) =>
+      samples
+        .filter(
+          (s) =>
+            s.name === `${spec.name.replace(/\./g, "_")}_count` && s.labels[promLabel(attribute)] === value,
+        )
+        .reduce((sum, s) => sum + s.value, 0);
+    const before = await scrape(metricsUrl);
+    const requests = 7;
+    for (let i = 0; i < requests; i++) {
+      expect(await send("POST", "/v1/models/penguins:predict", { instances: [withoutSex(ADELIE_V1)] })).toBe(
+        200,
+      );
+    }
+    const after = await scrape(metricsUrl);
+    const delta = (spec: MetricSpec, attribute: string, value: string) =>
+      count(after, spec, attribute, value) - count(before, spec, attribute, value);
+    expect(delta(METRICS.inferenceDuration, ATTR.outcome, "success")).toBe(requests);
+    for (const phase of PHASES) expect(delta(METRICS.phaseDuration, ATTR.phase, phase), phase).toBe(requests);
+    for (const spec of [METRICS.rows, METRICS.confidence, METRICS.margin]) {
+      expect(delta(spec, ATTR.model, "penguins"), spec.name).toBe(requests);
+    }
   });
 
   it("keeps the number of series fixed under random paths, model names, versions and feature names", async () => {

@@ -1,7 +1,6 @@
-import type { Meter } from "@opentelemetry/api";
 import { loadConfig } from "../../ml-api/src/config.js";
 import { createLogger } from "../../ml-api/src/logger.js";
-import { type RunningServer, startServer } from "../../ml-api/src/server.js";
+import { type MetricsOutput, type RunningServer, startServer } from "../../ml-api/src/server.js";
 
 /** Response bodies are arbitrary JSON that each test asserts on field by field. */
 // biome-ignore lint/suspicious/noExplicitAny: tests index into response JSON without declaring every shape
@@ -13,10 +12,13 @@ export interface TestApi extends RunningServer {
   get(path: string): Promise<JsonResponse>;
 }
 
-/** The real ML API with the repository's real models, on a free loopback port; metrics go to `meter`. */
-export async function startTestApi(env: Record<string, string> = {}, meter?: Meter): Promise<TestApi> {
+/** The real ML API with the repository's real models, on a free loopback port; metrics go to `metrics`. */
+export async function startTestApi(
+  env: Record<string, string> = {},
+  metrics?: MetricsOutput,
+): Promise<TestApi> {
   const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", ...env });
-  const running = await startServer(config, createLogger(config.LOG_LEVEL), meter);
+  const running = await startServer(config, createLogger(config.LOG_LEVEL), metrics);
   const url = `http://127.0.0.1:${running.port}`;
   const call = async (path: string, init: RequestInit) => {
     const res = await fetch(url + path, init);

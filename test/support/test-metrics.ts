@@ -1,8 +1,10 @@
 import type { Attributes } from "@opentelemetry/api";
 import { DataPointType, type Histogram, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
+import type { MetricsOutput } from "../../ml-api/src/server.js";
+import { ModelHistograms } from "../../ml-api/src/telemetry/model-histograms.js";
 
 /** A metric reader that exports nowhere: the test collects on demand and looks at the points. */
-class OnDemandReader extends MetricReader {
+export class OnDemandReader extends MetricReader {
   protected override onForceFlush(): Promise<void> {
     return Promise.resolve();
   }
@@ -19,17 +21,21 @@ export interface Point {
   sum?: number;
 }
 
-export interface TestMetrics {
-  meter: ReturnType<MeterProvider["getMeter"]>;
+export interface TestMetrics extends MetricsOutput {
   collect(): Promise<Point[]>;
 }
 
-/** A real SDK meter provider with an in-process reader, for asserting on exact metric values. */
+/**
+ * A real SDK meter provider and model histograms with an in-process reader collecting both, for asserting
+ * on exact metric values.
+ */
 export function testMetrics(): TestMetrics {
-  const reader = new OnDemandReader();
+  const histograms = new ModelHistograms({ name: "test" });
+  const reader = new OnDemandReader({ metricProducers: [histograms] });
   const provider = new MeterProvider({ readers: [reader] });
   return {
     meter: provider.getMeter("test"),
+    histograms,
     async collect() {
       const { resourceMetrics, errors } = await reader.collect();
       if (errors.length > 0) throw errors[0];

@@ -34,6 +34,9 @@ export const OUTCOMES = ["success", "invalid_input", "unavailable", "error"] as 
 export type Outcome = (typeof OUTCOMES)[number];
 export const PHASES = ["validation", "preprocess", "run", "postprocess"] as const;
 export type Phase = (typeof PHASES)[number];
+/** Values of `model.load.outcome`. */
+export const LOAD_OUTCOMES = ["success", "failure"] as const;
+export type LoadOutcome = (typeof LOAD_OUTCOMES)[number];
 export const MODEL_STATES = ["loading", "ready", "unloaded", "failed"] as const;
 export type ModelState = (typeof MODEL_STATES)[number];
 /** The version label when a request named no version and none was loaded to choose. */

@@ -1,14 +1,19 @@
-import type { Attributes, BatchObservableResult, Histogram, Meter, Observable } from "@opentelemetry/api";
+import type { Attributes, BatchObservableResult, Meter, Observable } from "@opentelemetry/api";
+import type { HistogramCell } from "./histogram-cell.js";
 import {
   ATTR,
+  LOAD_OUTCOMES,
+  type LoadOutcome,
   METRICS,
   type MetricSpec,
   MODEL_STATES,
   type ModelState,
+  OUTCOMES,
   type Outcome,
   PHASES,
   type Phase,
 } from "./metric-catalogue.js";
+import type { ModelHistograms } from "./model-histograms.js";
 
 /** One feature's live counts next to its training baseline, as the traffic monitor keeps them. */
 export interface FeatureCounts {
@@ -50,45 +55,53 @@ export interface InferenceRecord {
   predictions?: readonly { confidence: number; margin: number }[];
 }
 
-function histogram(meter: Meter, spec: MetricSpec): Histogram {
-  return meter.createHistogram(spec.name, {
-    unit: spec.unit,
-    description: spec.description,
-    advice: spec.buckets ? { explicitBucketBoundaries: [...spec.buckets] } : {},
-  });
+/** One model version's series on the request path, created when the version is first recorded. */
+class VersionSeries {
+  readonly duration: Record<Outcome, HistogramCell>;
+  readonly phases: Record<Phase, HistogramCell>;
+  readonly rows: HistogramCell;
+  readonly confidence: HistogramCell;
+  readonly margin: HistogramCell;
+  readonly load: Record<LoadOutcome, HistogramCell>;
+  /** Requests in flight, read at collection; undefined until the version serves one. */
+  active: number | undefined;
+
+  constructor(
+    histograms: ModelHistograms,
+    readonly attributes: Attributes,
+  ) {
+    const cell = (spec: MetricSpec, key?: string, value?: string) =>
+      histograms.cell(spec, key === undefined ? attributes : { ...attributes, [key]: value });
+    const byValue = <V extends string>(spec: MetricSpec, key: string, values: readonly V[]) =>
+      Object.fromEntries(values.map((v) => [v, cell(spec, key, v)])) as Record<V, HistogramCell>;
+    this.duration = byValue(METRICS.inferenceDuration, ATTR.outcome, OUTCOMES);
+    this.phases = byValue(METRICS.phaseDuration, ATTR.phase, PHASES);
+    this.rows = cell(METRICS.rows);
+    this.confidence = cell(METRICS.confidence);
+    this.margin = cell(METRICS.margin);
+    this.load = byValue(METRICS.loadDuration, ATTR.loadOutcome, LOAD_OUTCOMES);
+  }
 }
 
 /**
  * The model metrics of the catalogue. Per-request facts (latency, batch size, confidence) are recorded as
- * they happen; per-value facts (data quality, bins, classes) are tallied in plain arrays by the traffic
- * monitor and read here once per collection, because recording each value through the SDK costs about a
- * microsecond per attribute set, more than the whole tally.
+ * they happen, into histogram cells bound to each version's attributes; per-value facts (data quality,
+ * bins, classes) are tallied in plain arrays by the traffic monitor and read here once per collection,
+ * because recording each value through the SDK costs about a microsecond per attribute set, more than the
+ * whole tally.
  */
 export class ModelMetrics {
-  private readonly inferenceDuration: Histogram;
-  private readonly phaseDuration: Histogram;
-  private readonly rows: Histogram;
-  private readonly confidence: Histogram;
-  private readonly margin: Histogram;
-  private readonly loadDuration: Histogram;
   private readonly validationErrors;
   private readonly unloads;
-  /** Attribute sets are built once per label combination: the request path only looks them up. */
-  private readonly attributeCache = new Map<string, Attributes>();
-  /** Requests in flight per version, read at collection: two SDK records per request saved. */
-  private readonly inFlight = new Map<Attributes, number>();
+  /** Series per model name, then per version. */
+  private readonly series = new Map<string, Map<string, VersionSeries>>();
 
   constructor(
     meter: Meter,
+    private readonly histograms: ModelHistograms,
     versions: () => Iterable<VersionView>,
     private readonly psiThreshold: number,
   ) {
-    this.inferenceDuration = histogram(meter, METRICS.inferenceDuration);
-    this.phaseDuration = histogram(meter, METRICS.phaseDuration);
-    this.rows = histogram(meter, METRICS.rows);
-    this.confidence = histogram(meter, METRICS.confidence);
-    this.margin = histogram(meter, METRICS.margin);
-    this.loadDuration = histogram(meter, METRICS.loadDuration);
     const { validationErrors, unloads } = METRICS;
     this.validationErrors = meter.createCounter(validationErrors.name, {
       unit: validationErrors.unit,
@@ -102,52 +115,50 @@ export class ModelMetrics {
   }
 
   recordInference(r: InferenceRecord): void {
-    this.inferenceDuration.record(r.seconds, this.attrs(r.model, r.version, ATTR.outcome, r.outcome));
-    if (r.rows !== undefined) this.rows.record(r.rows, this.attrs(r.model, r.version));
+    const series = this.of(r.model, r.version);
+    series.duration[r.outcome].record(r.seconds);
+    if (r.rows !== undefined) series.rows.record(r.rows);
     if (r.phases) {
-      for (const phase of PHASES) {
-        this.phaseDuration.record(r.phases[phase], this.attrs(r.model, r.version, ATTR.phase, phase));
-      }
+      for (const phase of PHASES) series.phases[phase].record(r.phases[phase]);
     }
     if (r.predictions) {
-      const attrs = this.attrs(r.model, r.version);
       for (const p of r.predictions) {
-        this.confidence.record(p.confidence, attrs);
-        this.margin.record(p.margin, attrs);
+        series.confidence.record(p.confidence);
+        series.margin.record(p.margin);
       }
     }
   }
 
   recordRejection(model: string, version: string, reason: string): void {
-    this.validationErrors.add(1, this.attrs(model, version, ATTR.reason, reason));
+    this.validationErrors.add(1, { ...this.of(model, version).attributes, [ATTR.reason]: reason });
   }
 
   /** +1 when a request starts on a version, -1 when it ends. */
   trackActive(model: string, version: string, delta: 1 | -1): void {
-    const attrs = this.attrs(model, version);
-    this.inFlight.set(attrs, (this.inFlight.get(attrs) ?? 0) + delta);
+    const series = this.of(model, version);
+    series.active = (series.active ?? 0) + delta;
   }
 
   recordLoad(model: string, version: string, seconds: number, ok: boolean): void {
-    this.loadDuration.record(
-      seconds,
-      this.attrs(model, version, ATTR.loadOutcome, ok ? "success" : "failure"),
-    );
+    this.of(model, version).load[ok ? "success" : "failure"].record(seconds);
   }
 
   recordUnload(model: string, version: string): void {
-    this.unloads.add(1, this.attrs(model, version));
+    this.unloads.add(1, this.of(model, version).attributes);
   }
 
-  private attrs(model: string, version: string, key?: string, value?: string): Attributes {
-    const cacheKey = `${model}\u0000${version}\u0000${key ?? ""}\u0000${value ?? ""}`;
-    let attrs = this.attributeCache.get(cacheKey);
-    if (!attrs) {
-      attrs = { [ATTR.model]: model, [ATTR.version]: version };
-      if (key !== undefined) attrs[key] = value;
-      this.attributeCache.set(cacheKey, attrs);
+  private of(model: string, version: string): VersionSeries {
+    let versions = this.series.get(model);
+    if (!versions) {
+      versions = new Map();
+      this.series.set(model, versions);
     }
-    return attrs;
+    let series = versions.get(version);
+    if (!series) {
+      series = new VersionSeries(this.histograms, { [ATTR.model]: model, [ATTR.version]: version });
+      versions.set(version, series);
+    }
+    return series;
   }
 
   private observeVersions(meter: Meter, versions: () => Iterable<VersionView>): void {
@@ -193,7 +204,11 @@ export class ModelMetrics {
       psiThreshold,
     ];
     meter.addBatchObservableCallback((result: BatchObservableResult) => {
-      for (const [attrs, count] of this.inFlight) result.observe(active, count, attrs);
+      for (const versions of this.series.values()) {
+        for (const { active: count, attributes } of versions.values()) {
+          if (count !== undefined) result.observe(active, count, attributes);
+        }
+      }
       for (const v of versions()) {
         const model = { [ATTR.model]: v.name, [ATTR.version]: v.version };
         for (const s of MODEL_STATES)

@@ -8,6 +8,8 @@ import { NodeSDK } from "@opentelemetry/sdk-node";
 import { ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { SERVER_VERSION } from "../server-info.js";
 import type { ExportFailureLog } from "./export-failure-log.js";
+import { metricExporterNames, metricReadersFromEnv } from "./metric-readers.js";
+import { modelHistograms } from "./model-histograms.js";
 import { applyOtelDefaults } from "./otel-defaults.js";
 import { RequestContextManager } from "./request-context-manager.js";
 
@@ -16,8 +18,7 @@ const ATTR_SERVICE_INSTANCE_ID = "service.instance.id";
 
 /** Port of the SDK's Prometheus exporter when OTEL_METRICS_EXPORTER turns it on, with the SDK's default. */
 function prometheusExporterPort(env: NodeJS.ProcessEnv): number | undefined {
-  const exporters = (env.OTEL_METRICS_EXPORTER ?? "").split(",").map((e) => e.trim());
-  if (!exporters.includes("prometheus")) return undefined;
+  if (!metricExporterNames(env).includes("prometheus")) return undefined;
   return Number(env.OTEL_EXPORTER_PROMETHEUS_PORT || PrometheusExporter.DEFAULT_OPTIONS.port);
 }
 
@@ -62,6 +63,7 @@ export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
     }),
     resourceDetectors: [envDetector, hostDetector, osDetector],
     contextManager: new RequestContextManager(),
+    metricReaders: metricReadersFromEnv(env, [modelHistograms]),
     instrumentations: getNodeAutoInstrumentations({
       "@opentelemetry/instrumentation-pino": { disableLogSending: true },
       "@opentelemetry/instrumentation-http": {

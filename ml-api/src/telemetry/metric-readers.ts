@@ -1,0 +1,73 @@
+import { diag } from "@opentelemetry/api";
+import { OTLPMetricExporter as GrpcMetricExporter } from "@opentelemetry/exporter-metrics-otlp-grpc";
+import { OTLPMetricExporter as JsonMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
+import { OTLPMetricExporter as ProtobufMetricExporter } from "@opentelemetry/exporter-metrics-otlp-proto";
+import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
+import {
+  AggregationTemporality,
+  ConsoleMetricExporter,
+  InstrumentType,
+  type MetricProducer,
+  type MetricReader,
+  PeriodicExportingMetricReader,
+  type PushMetricExporter,
+} from "@opentelemetry/sdk-metrics";
+
+/**
+ * The metric readers NodeSDK builds from the standard variables (OTEL_METRICS_EXPORTER, the OTLP protocol,
+ * OTEL_METRIC_EXPORT_INTERVAL and _TIMEOUT), with the same defaults, plus `producers` attached to each:
+ * NodeSDK offers no way to add a MetricProducer to the readers it builds.
+ */
+export function metricReadersFromEnv(env: NodeJS.ProcessEnv, producers: MetricProducer[]): MetricReader[] {
+  const exporters = metricExporterNames(env);
+  if (exporters.includes("none")) return [];
+  const periodic = (exporter: PushMetricExporter) =>
+    new PeriodicExportingMetricReader({ exporter, ...exportSchedule(env), metricProducers: producers });
+  const readers: MetricReader[] = [];
+  for (const name of exporters) {
+    if (name === "otlp") readers.push(periodic(otlpExporter(env)));
+    else if (name === "prometheus") readers.push(new PrometheusExporter({ metricProducers: producers }));
+    else if (name === "console") readers.push(periodic(new ConsoleMetricExporter()));
+    else
+      diag.warn(`Unsupported OTEL_METRICS_EXPORTER value "${name}": use otlp, prometheus, console or none.`);
+  }
+  return readers;
+}
+
+/** OTEL_METRICS_EXPORTER as a list without repeats; otlp when unset. */
+export function metricExporterNames(env: NodeJS.ProcessEnv): string[] {
+  const names = (env.OTEL_METRICS_EXPORTER ?? "")
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
+  return names.length > 0 ? [...new Set(names)] : ["otlp"];
+}
+
+/** The specification's defaults, 60 s and 30 s; a timeout longer than the interval is cut to it. */
+function exportSchedule(env: NodeJS.ProcessEnv) {
+  const millis = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return env[name]?.trim() && Number.isFinite(value) && value >= 0 ? value : fallback;
+  };
+  const exportIntervalMillis = millis("OTEL_METRIC_EXPORT_INTERVAL", 60_000);
+  const exportTimeoutMillis = Math.min(millis("OTEL_METRIC_EXPORT_TIMEOUT", 30_000), exportIntervalMillis);
+  return { exportIntervalMillis, exportTimeoutMillis };
+}
+
+function otlpExporter(env: NodeJS.ProcessEnv): PushMetricExporter {
+  const protocol =
+    (env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim() || "http/protobuf";
+  const exporter =
+    protocol === "grpc"
+      ? new GrpcMetricExporter()
+      : protocol === "http/json"
+        ? new JsonMetricExporter()
+        : new ProtobufMetricExporter();
+  if (!["grpc", "http/json", "http/protobuf"].includes(protocol)) {
+    diag.warn(`Unsupported OTLP metrics protocol "${protocol}": using http/protobuf.`);
+  }
+  if (exporter.selectAggregationTemporality(InstrumentType.HISTOGRAM) !== AggregationTemporality.CUMULATIVE) {
+    diag.warn("Model histograms are exported cumulative whatever the temporality preference.");
+  }
+  return exporter;
+}
