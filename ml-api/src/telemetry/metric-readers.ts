@@ -15,8 +15,10 @@ import {
 
 /**
  * The metric readers NodeSDK builds from the standard variables (OTEL_METRICS_EXPORTER, the OTLP protocol,
- * OTEL_METRIC_EXPORT_INTERVAL and _TIMEOUT), with the same defaults, plus `producers` attached to each:
- * NodeSDK offers no way to add a MetricProducer to the readers it builds.
+ * OTEL_METRIC_EXPORT_INTERVAL and _TIMEOUT, the Prometheus exporter's host and port), with the same
+ * defaults, plus `producers` attached to each: NodeSDK offers no way to add a MetricProducer to the readers
+ * it builds. The OTLP exporters read their own endpoint, headers and temporality from process.env, as they
+ * do under NodeSDK.
  */
 export function metricReadersFromEnv(env: NodeJS.ProcessEnv, producers: MetricProducer[]): MetricReader[] {
   const exporters = metricExporterNames(env);
@@ -26,7 +28,15 @@ export function metricReadersFromEnv(env: NodeJS.ProcessEnv, producers: MetricPr
   const readers: MetricReader[] = [];
   for (const name of exporters) {
     if (name === "otlp") readers.push(periodic(otlpExporter(env)));
-    else if (name === "prometheus") readers.push(new PrometheusExporter({ metricProducers: producers }));
+    else if (name === "prometheus") {
+      readers.push(
+        new PrometheusExporter({
+          host: env.OTEL_EXPORTER_PROMETHEUS_HOST || undefined,
+          port: prometheusExporterPort(env),
+          metricProducers: producers,
+        }),
+      );
+    }
     else if (name === "console") readers.push(periodic(new ConsoleMetricExporter()));
     else
       diag.warn(`Unsupported OTEL_METRICS_EXPORTER value "${name}": use otlp, prometheus, console or none.`);
@@ -34,8 +44,14 @@ export function metricReadersFromEnv(env: NodeJS.ProcessEnv, producers: MetricPr
   return readers;
 }
 
+/** Port of the Prometheus exporter when OTEL_METRICS_EXPORTER turns it on, with the SDK's default. */
+export function prometheusExporterPort(env: NodeJS.ProcessEnv): number | undefined {
+  if (!metricExporterNames(env).includes("prometheus")) return undefined;
+  return Number(env.OTEL_EXPORTER_PROMETHEUS_PORT || PrometheusExporter.DEFAULT_OPTIONS.port);
+}
+
 /** OTEL_METRICS_EXPORTER as a list without repeats; otlp when unset. */
-export function metricExporterNames(env: NodeJS.ProcessEnv): string[] {
+function metricExporterNames(env: NodeJS.ProcessEnv): string[] {
   const names = (env.OTEL_METRICS_EXPORTER ?? "")
     .split(",")
     .map((n) => n.trim())

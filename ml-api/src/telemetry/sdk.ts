@@ -2,25 +2,18 @@ import { randomUUID } from "node:crypto";
 import { DiagLogLevel, diag } from "@opentelemetry/api";
 import { getNodeAutoInstrumentations } from "@opentelemetry/auto-instrumentations-node";
 import { setGlobalErrorHandler } from "@opentelemetry/core";
-import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { envDetector, hostDetector, osDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { SERVER_VERSION } from "../server-info.js";
 import type { ExportFailureLog } from "./export-failure-log.js";
-import { metricExporterNames, metricReadersFromEnv } from "./metric-readers.js";
+import { metricReadersFromEnv, prometheusExporterPort } from "./metric-readers.js";
 import { modelHistograms } from "./model-histograms.js";
 import { applyOtelDefaults } from "./otel-defaults.js";
 import { RequestContextManager } from "./request-context-manager.js";
 
 /** `service.instance.id` is incubating in semantic conventions, so the package exports it only there. */
 const ATTR_SERVICE_INSTANCE_ID = "service.instance.id";
-
-/** Port of the SDK's Prometheus exporter when OTEL_METRICS_EXPORTER turns it on, with the SDK's default. */
-function prometheusExporterPort(env: NodeJS.ProcessEnv): number | undefined {
-  if (!metricExporterNames(env).includes("prometheus")) return undefined;
-  return Number(env.OTEL_EXPORTER_PROMETHEUS_PORT || PrometheusExporter.DEFAULT_OPTIONS.port);
-}
 
 export interface Telemetry {
   /** Receives export failures; set once the logger exists. */
