@@ -50,8 +50,8 @@ describe("model histograms", () => {
 
   it("count a value equal to a boundary in the bucket it bounds, as Prometheus's le does", async () => {
     const { cells } = await both([BOUNDARIES[0] as number, BOUNDARIES[1] as number]);
-    const counts = (cells?.dataPoints[0]?.value as { buckets: { counts: number[] } }).buckets.counts;
-    expect(counts.slice(0, 3)).toEqual([1, 1, 0]);
+    const value = cells?.dataPoints[0]?.value as { buckets: { counts: number[] } } | undefined;
+    expect(value?.buckets.counts.slice(0, 3)).toEqual([1, 1, 0]);
   });
 
   it("export cumulative points with the catalogue's name, unit and description, only for recorded series", async () => {

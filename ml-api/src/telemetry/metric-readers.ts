@@ -36,8 +36,7 @@ export function metricReadersFromEnv(env: NodeJS.ProcessEnv, producers: MetricPr
           metricProducers: producers,
         }),
       );
-    }
-    else if (name === "console") readers.push(periodic(new ConsoleMetricExporter()));
+    } else if (name === "console") readers.push(periodic(new ConsoleMetricExporter()));
     else
       diag.warn(`Unsupported OTEL_METRICS_EXPORTER value "${name}": use otlp, prometheus, console or none.`);
   }
