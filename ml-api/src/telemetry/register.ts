@@ -18,9 +18,8 @@ try {
 } catch {
   // main.ts reports configuration errors; this only picks the log level.
 }
-telemetry.failures = new ExportFailureLog(
-  createLogger(level),
-  Number(process.env.OTEL_METRIC_EXPORT_INTERVAL),
-);
+const logger = createLogger(level);
+for (const warning of telemetry.startupWarnings) logger.warn({ warning }, "telemetry configuration");
+telemetry.failures = new ExportFailureLog(logger, Number(process.env.OTEL_METRIC_EXPORT_INTERVAL));
 const { onShutdown } = await import("../shutdown-hooks.js");
 onShutdown(() => telemetry.shutdown());

@@ -18,6 +18,8 @@ const ATTR_SERVICE_INSTANCE_ID = "service.instance.id";
 export interface Telemetry {
   /** Receives export failures; set once the logger exists. */
   failures: ExportFailureLog | undefined;
+  /** What the SDK warned of while starting (unsupported OTEL_* values), before there was a logger. */
+  readonly startupWarnings: string[];
   shutdown(): Promise<void>;
 }
 
@@ -30,12 +32,16 @@ export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
   const scrapePort = prometheusExporterPort(env);
   const telemetry: Telemetry = {
     failures: undefined,
+    startupWarnings: [],
     shutdown: async () => {
       await sdk.shutdown();
       telemetry.failures?.stop();
     },
   };
-  const report = (error: unknown) => telemetry.failures?.note(error);
+  const report = (error: unknown) => {
+    if (telemetry.failures) telemetry.failures.note(error);
+    else telemetry.startupWarnings.push(error instanceof Error ? error.message : String(error));
+  };
   setGlobalErrorHandler(report);
   diag.setLogger(
     {
