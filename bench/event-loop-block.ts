@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { BUNDLED_MODEL_REPOSITORY } from "../ml-api/src/config.js";
 import { LoadedModel } from "../ml-api/src/inference/loaded-model.js";
 import { ModelRepository } from "../ml-api/src/inference/model-repository.js";
+import { SAMPLE_ROW } from "./single-row-load.js";
 
 /**
  * How long one inference holds the event loop, per batch size. onnxruntime-node's run() returns a promise
@@ -15,14 +16,13 @@ const repository = new ModelRepository(BUNDLED_MODEL_REPOSITORY);
 const model = await LoadedModel.create("penguins", "2", await repository.read("penguins", "2"), {
   intraOpThreads: 1,
 });
-const ROW = [45.2, 16.4, 223, 5950, "Biscoe"];
 const REPEATS = 20;
 
 console.log(`model ${join("penguins", "2")}; ${REPEATS} runs per batch size; medians`);
 console.log("| rows | loop held per inference, ms | of which model run, ms |");
 console.log("|---|---|---|");
 for (const rows of [1, 32, 256, 1024, 4096, 16384]) {
-  const batch = Array(rows).fill(ROW);
+  const batch = Array(rows).fill(SAMPLE_ROW);
   await model.infer(batch);
   const totals: number[] = [];
   const runs: number[] = [];

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type ApiProcess, poll, spawnListening } from "../test/support/api-process.js";
+import { REGISTER_SDK, SDK_VARIANTS, type SdkVariant } from "./sdk-variants.js";
 import { singleRowLoad } from "./single-row-load.js";
 
 /**
@@ -18,16 +19,11 @@ import { singleRowLoad } from "./single-row-load.js";
  */
 const { values } = parseArgs({ options: { requests: { type: "string", default: "2000" } } });
 const REQUESTS = Number(values.requests);
-const REGISTER = ["--import", "./ml-api/dist/telemetry/register.js"];
 const HOURS = String(3_600_000);
 const API_HOST = "127.0.0.1";
 
-const VARIANTS: { name: string; env: Record<string, string>; sdk: boolean }[] = [
-  { name: "no SDK", env: {}, sdk: false },
-  { name: "SDK, defaults", env: {}, sdk: true },
-  { name: "SDK, nothing sampled", env: { OTEL_TRACES_SAMPLER: "always_off" }, sdk: true },
-  { name: "SDK, traces not exported", env: { OTEL_TRACES_EXPORTER: "none" }, sdk: true },
-  { name: "SDK, metrics not exported", env: { OTEL_METRICS_EXPORTER: "none" }, sdk: true },
+const VARIANTS: SdkVariant[] = [
+  ...SDK_VARIANTS,
   {
     name: "SDK, no HTTP instrumentation",
     env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: "pino,runtime-node,host-metrics" },
@@ -80,7 +76,7 @@ try {
         OTEL_BSP_SCHEDULE_DELAY: HOURS,
         ...v.env,
       },
-      v.sdk ? REGISTER : [],
+      v.sdk ? REGISTER_SDK : [],
       {
         wrapper: [
           "valgrind",

@@ -3,6 +3,8 @@ import autocannon from "autocannon";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
 import { percentile } from "./percentile.js";
 import { cpuMicros } from "./process-cpu.js";
+import { REGISTER_SDK } from "./sdk-variants.js";
+import { SAMPLE_ROW } from "./single-row-load.js";
 
 /**
  * Throughput and latency of three servers on the same model, alternated round by round in one run so
@@ -26,7 +28,6 @@ const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 
-const ROW = [45.2, 16.4, 223, 5950, "Biscoe"];
 const SCENARIOS: { name: string; rows: number; connections?: number }[] = [
   { name: "single row", rows: 1 },
   { name: "batch of 32", rows: 32 },
@@ -69,7 +70,7 @@ async function load(
       url: `http://127.0.0.1:${target.port}/v1/models/penguins:predict`,
       method: "POST" as const,
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ instances: Array(rows).fill(ROW) }),
+      body: JSON.stringify({ instances: Array(rows).fill(SAMPLE_ROW) }),
       connections,
       duration: seconds,
     };
@@ -97,7 +98,7 @@ const targets = [
     "ml-api+otel",
     "ml-api/dist/main.js",
     { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` },
-    ["--import", "./ml-api/dist/telemetry/register.js"],
+    REGISTER_SDK,
   ),
   await start("ml-api", "ml-api/dist/main.js"),
   await start("bare", "bench/bare-server.ts"),

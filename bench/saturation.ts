@@ -3,6 +3,7 @@ import autocannon from "autocannon";
 import { CONFIG_SCHEMA } from "../ml-api/src/config.js";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
 import { cpuMicros } from "./process-cpu.js";
+import { REGISTER_SDK } from "./sdk-variants.js";
 
 /**
  * Behaviour past saturation, with admission control (MAX_INFLIGHT_REQUESTS at its default) and without it
@@ -132,7 +133,7 @@ const instrumented = (limit: number) =>
       MAX_INFLIGHT_REQUESTS: String(limit),
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`,
     },
-    ["--import", "./ml-api/dist/telemetry/register.js"],
+    REGISTER_SDK,
   );
 const targets: Target[] = [
   { name: `on (limit ${DEFAULT_LIMIT})`, api: await instrumented(DEFAULT_LIMIT) },

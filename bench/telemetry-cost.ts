@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
 import { cpuMicros } from "./process-cpu.js";
+import { REGISTER_SDK, SDK_VARIANTS, type SdkVariant } from "./sdk-variants.js";
 import { singleRowLoad } from "./single-row-load.js";
 
 /**
@@ -15,14 +16,9 @@ const { values } = parseArgs({
 });
 const ROUNDS = Number(values.rounds);
 const REQUESTS = Number(values.requests);
-const REGISTER = ["--import", "./ml-api/dist/telemetry/register.js"];
 
-const VARIANTS: { name: string; env: Record<string, string>; sdk: boolean }[] = [
-  { name: "no SDK", env: {}, sdk: false },
-  { name: "SDK, defaults", env: {}, sdk: true },
-  { name: "SDK, traces not exported", env: { OTEL_TRACES_EXPORTER: "none" }, sdk: true },
-  { name: "SDK, nothing sampled", env: { OTEL_TRACES_SAMPLER: "always_off" }, sdk: true },
-  { name: "SDK, metrics not exported", env: { OTEL_METRICS_EXPORTER: "none" }, sdk: true },
+const VARIANTS: SdkVariant[] = [
+  ...SDK_VARIANTS,
   {
     name: "SDK, http instrumentation only, no exporters",
     env: {
@@ -52,7 +48,7 @@ try {
       const api = await spawnListening(
         "ml-api/dist/main.js",
         { LOG_LEVEL: "info", OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`, ...v.env },
-        v.sdk ? REGISTER : [],
+        v.sdk ? REGISTER_SDK : [],
       );
       try {
         const micros = await measure(api, REQUESTS);
