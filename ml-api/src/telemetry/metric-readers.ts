@@ -69,19 +69,26 @@ function exportSchedule(env: NodeJS.ProcessEnv) {
   return { exportIntervalMillis, exportTimeoutMillis };
 }
 
+/** The OTLP metric exporter for each value of OTEL_EXPORTER_OTLP_PROTOCOL. */
+const OTLP_EXPORTERS: Record<string, () => PushMetricExporter> = {
+  "http/protobuf": () => new ProtobufMetricExporter(),
+  "http/json": () => new JsonMetricExporter(),
+  grpc: () => new GrpcMetricExporter(),
+};
+
 function otlpExporter(env: NodeJS.ProcessEnv): PushMetricExporter {
   const protocol =
     (env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim() || "http/protobuf";
-  const exporter =
-    protocol === "grpc"
-      ? new GrpcMetricExporter()
-      : protocol === "http/json"
-        ? new JsonMetricExporter()
-        : new ProtobufMetricExporter();
-  if (!["grpc", "http/json", "http/protobuf"].includes(protocol)) {
+  let create = OTLP_EXPORTERS[protocol];
+  if (!create) {
     diag.warn(`Unsupported OTLP metrics protocol "${protocol}": using http/protobuf.`);
+    create = OTLP_EXPORTERS["http/protobuf"] as () => PushMetricExporter;
   }
-  if (exporter.selectAggregationTemporality(InstrumentType.HISTOGRAM) !== AggregationTemporality.CUMULATIVE) {
+  const exporter = create();
+  // An exporter that states no preference gets the reader's default, cumulative.
+  const temporality =
+    exporter.selectAggregationTemporality?.(InstrumentType.HISTOGRAM) ?? AggregationTemporality.CUMULATIVE;
+  if (temporality !== AggregationTemporality.CUMULATIVE) {
     diag.warn("Model histograms are exported cumulative whatever the temporality preference.");
   }
   return exporter;
