@@ -3,13 +3,13 @@
  * own CSV ("bring your own model") produce it the same way.
  */
 
-import { binIndex } from "../src/inference/decile-bin.js";
 import type {
   CategoricalFeatureProfile,
   FeatureProfile,
   ModelProfile,
   NumericFeatureProfile,
 } from "../src/inference/profile.js";
+import { binIndex } from "../src/telemetry/bin-index.js";
 import { CONFIDENCE_BUCKETS } from "../src/telemetry/histogram-buckets.js";
 import { DataError } from "./data-error.js";
 import type { FeatureSpec, Row } from "./feature-spec.js";

@@ -1,6 +1,6 @@
+import { binIndex } from "../telemetry/bin-index.js";
 import { LOW_CONFIDENCE } from "../telemetry/histogram-buckets.js";
 import type { TrafficCounts } from "../telemetry/model-metrics.js";
-import { binIndex } from "./decile-bin.js";
 import type { Row } from "./feature-encoder.js";
 import type { Prediction } from "./prediction.js";
 import type { FeatureProfile, ModelProfile } from "./profile.js";

@@ -1,10 +1,11 @@
 import type { Attributes, HrTime } from "@opentelemetry/api";
 import { hrTime } from "@opentelemetry/core";
 import type { DataPoint, Histogram } from "@opentelemetry/sdk-metrics";
+import { binIndex } from "./bin-index.js";
 
 /**
  * One explicit-bucket histogram series with its attribute set fixed when it is created, so a record is a
- * bucket search and four additions. Buckets are upper-inclusive, as OpenTelemetry's and Prometheus's `le`.
+ * bucket search and four additions.
  */
 export class HistogramCell {
   private readonly counts: number[];
@@ -24,9 +25,7 @@ export class HistogramCell {
   record(value: number): void {
     // The SDK's histogram drops these too: NaN belongs to no bucket, and histogram values are non-negative.
     if (Number.isNaN(value) || value < 0) return;
-    let bucket = 0;
-    while (bucket < this.boundaries.length && (this.boundaries[bucket] as number) < value) bucket++;
-    (this.counts[bucket] as number)++;
+    (this.counts[binIndex(value, this.boundaries)] as number)++;
     this.count++;
     this.sum += value;
     this.min = Math.min(this.min, value);
