@@ -3,11 +3,17 @@
  * it loads. ES modules can only be patched through a loader hook registered before they are imported.
  */
 import { register } from "node:module";
+import { createAddHookMessageChannel } from "import-in-the-middle";
 
-register("@opentelemetry/instrumentation/hook.mjs", import.meta.url);
+// Registered bare, the hook wraps every module the API imports, its own included, in a proxy module, and
+// calls across modules pay for it; told which modules the instrumentations patch, it wraps only those.
+const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+register("@opentelemetry/instrumentation/hook.mjs", import.meta.url, registerOptions);
 
 const { startTelemetry } = await import("./sdk.js");
 const telemetry = startTelemetry(process.env);
+// The app is imported only after the hook knows every module to wrap.
+await waitForAllMessagesAcknowledged();
 
 const { loadConfig } = await import("../config.js");
 const { createLogger } = await import("../logger.js");
