@@ -4,6 +4,8 @@
 #   jaeger        Jaeger v2, built from its Go module
 #   alertmanager, amtool
 #   prometheus, promtool   Debian's package, linked into .stack/bin/
+#   promtool-image         promtool of the Compose image's Prometheus (3.x),
+#                          built from its Go module, so rules are tested on both
 # Versions come from .env.example only (the pins the Compose images use too).
 # Idempotent: a second run checks each binary's version and returns without
 # touching the network.
@@ -32,6 +34,7 @@ JAEGER_VERSION=$(pin JAEGER_VERSION)
 JAEGER_MODULE_VERSION=$(pin JAEGER_MODULE_VERSION)
 ALERTMANAGER_VERSION=$(pin ALERTMANAGER_VERSION)
 PROMETHEUS_VERSION=$(pin PROMETHEUS_VERSION)
+PROMETHEUS_IMAGE_VERSION=$(pin PROMETHEUS_IMAGE_VERSION)
 GO_MIN_VERSION=$(pin GO_MIN_VERSION)
 
 STACK_DIR=${INFERWATCH_STACK_DIR:-$ROOT/.stack}
@@ -166,10 +169,35 @@ install_prometheus() {
   ln -sfn "$(command -v promtool)" "$BIN/promtool"
 }
 
+install_promtool_image() {
+  if "$BIN/promtool-image" --version 2>/dev/null | grep -q "version $PROMETHEUS_IMAGE_VERSION "; then
+    say "promtool-image $PROMETHEUS_IMAGE_VERSION: up to date"
+    return
+  fi
+  require_go
+  # Prometheus 3.x publishes its Go module as v0.3MM.P for release 3.M.P, and `go install ...@v...`
+  # refuses it (its go.mod has exclude directives), so build it as the main module from the cache.
+  local major minor patch dir
+  IFS=. read -r major minor patch <<<"$PROMETHEUS_IMAGE_VERSION"
+  [ "$major" = 3 ] || die "PROMETHEUS_IMAGE_VERSION $PROMETHEUS_IMAGE_VERSION: only 3.x maps to a Go module version here"
+  dir=$(go mod download -json "github.com/prometheus/prometheus@v0.$((300 + minor)).$patch" |
+    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$dir" ] || die "could not download github.com/prometheus/prometheus@v0.$((300 + minor)).$patch"
+  timed "promtool-image $PROMETHEUS_IMAGE_VERSION" build_promtool_image "$dir"
+}
+
+build_promtool_image() {
+  local v=github.com/prometheus/common/version
+  (cd "$1" && go build -o "$BIN/promtool-image" \
+    -ldflags "-X $v.Version=$PROMETHEUS_IMAGE_VERSION -X $v.Revision=go-module -X $v.Branch=v$PROMETHEUS_IMAGE_VERSION" \
+    ./cmd/promtool)
+}
+
 mkdir -p "$BIN"
 start=$SECONDS
 install_prometheus
 install_otelcol
 install_jaeger
 install_alertmanager
+install_promtool_image
 say "done in $((SECONDS - start))s: $(cd "$BIN" && echo *)"

@@ -5,6 +5,7 @@ import { dirname, isAbsolute, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { collectorEnv, jaegerEnv } from "../../stack/components.js";
+import { COMPOSE_PROMETHEUS_CONFIG } from "../../stack/compose.js";
 import { binary, CONFIGS } from "../../stack/layout.js";
 import { DEFAULT_PORTS, freePorts, PORT_SPECS, portsFromEnv } from "../../stack/ports.js";
 import { renderPrometheusConfig } from "../../stack/prometheus-config.js";
@@ -129,5 +130,14 @@ describe.skipIf(skip !== undefined)("the stack's binaries accept its configs", (
       const result = run(binary("promtool"), ["check", "config", file]);
       expect(result.status, result.output).toBe(0);
     }
+  });
+
+  it("the Compose image's promtool accepts both Prometheus configs", () => {
+    const promtool = binary("promtool-image");
+    const native = run(promtool, ["check", "config", CONFIGS.prometheus]);
+    expect(native.status, native.output).toBe(0);
+    // The Compose config names its rule files at the container's paths, so only its syntax is checked.
+    const compose = run(promtool, ["check", "config", "--syntax-only", COMPOSE_PROMETHEUS_CONFIG]);
+    expect(compose.status, compose.output).toBe(0);
   });
 });
