@@ -177,12 +177,12 @@ install_promtool_image() {
   require_go
   # Prometheus 3.x publishes its Go module as v0.3MM.P for release 3.M.P, and `go install ...@v...`
   # refuses it (its go.mod has exclude directives), so build it as the main module from the cache.
-  local major minor patch dir
+  local major minor patch module dir
   IFS=. read -r major minor patch <<<"$PROMETHEUS_IMAGE_VERSION"
   [ "$major" = 3 ] || die "PROMETHEUS_IMAGE_VERSION $PROMETHEUS_IMAGE_VERSION: only 3.x maps to a Go module version here"
-  dir=$(go mod download -json "github.com/prometheus/prometheus@v0.$((300 + minor)).$patch" |
-    sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-  [ -d "$dir" ] || die "could not download github.com/prometheus/prometheus@v0.$((300 + minor)).$patch"
+  module="github.com/prometheus/prometheus@v0.$((300 + minor)).$patch"
+  dir=$(go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [ -d "$dir" ] || die "could not download $module"
   timed "promtool-image $PROMETHEUS_IMAGE_VERSION" build_promtool_image "$dir"
 }
 
