@@ -7,7 +7,8 @@ import type { Config } from "./config.js";
 import { ModelRegistry } from "./inference/model-registry.js";
 import { ModelRepository } from "./inference/model-repository.js";
 import { SERVER_NAME, SERVER_VERSION } from "./server-info.js";
-import { type ModelHistograms, modelHistograms } from "./telemetry/model-histograms.js";
+import type { HistogramCells } from "./telemetry/histogram-cells.js";
+import { modelHistograms } from "./telemetry/model-histograms.js";
 import { ModelMetrics } from "./telemetry/model-metrics.js";
 
 export interface RunningServer {
@@ -21,7 +22,7 @@ export interface RunningServer {
 /** Where the model metrics go: the meter for instruments and the histograms the readers collect. */
 export interface MetricsOutput {
   meter: Meter;
-  histograms: ModelHistograms;
+  histograms: HistogramCells;
 }
 
 /**

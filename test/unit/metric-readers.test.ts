@@ -2,15 +2,15 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { describe, expect, it } from "vitest";
+import { HistogramCells } from "../../ml-api/src/telemetry/histogram-cells.js";
 import { METRICS } from "../../ml-api/src/telemetry/metric-catalogue.js";
 import { metricReadersFromEnv } from "../../ml-api/src/telemetry/metric-readers.js";
-import { ModelHistograms } from "../../ml-api/src/telemetry/model-histograms.js";
 import { freePort } from "../support/free-port.js";
 
 const HOUR = String(3_600_000);
 
-function recordedHistograms(): ModelHistograms {
-  const histograms = new ModelHistograms({ name: "test" });
+function recordedHistograms(): HistogramCells {
+  const histograms = new HistogramCells({ name: "test" });
   histograms.cell(METRICS.rows, { "model.name": "m", "model.version": "1" }).record(3);
   return histograms;
 }

@@ -89,7 +89,9 @@ function otlpExporter(env: NodeJS.ProcessEnv): PushMetricExporter {
   const temporality =
     exporter.selectAggregationTemporality?.(InstrumentType.HISTOGRAM) ?? AggregationTemporality.CUMULATIVE;
   if (temporality !== AggregationTemporality.CUMULATIVE) {
-    diag.warn("Model histograms are exported cumulative whatever the temporality preference.");
+    diag.warn(
+      "Model histograms and http.server.request.duration are exported cumulative whatever the temporality preference.",
+    );
   }
   return exporter;
 }

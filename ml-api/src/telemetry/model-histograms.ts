@@ -1,69 +1,8 @@
-import { type Attributes, type HrTime, ValueType } from "@opentelemetry/api";
-import { hrTime, type InstrumentationScope } from "@opentelemetry/core";
-import { emptyResource } from "@opentelemetry/resources";
-import {
-  AggregationTemporality,
-  type CollectionResult,
-  DataPointType,
-  type HistogramMetricData,
-  type MetricProducer,
-} from "@opentelemetry/sdk-metrics";
 import { SERVER_NAME, SERVER_VERSION } from "../server-info.js";
-import { HistogramCell } from "./histogram-cell.js";
-import type { MetricSpec } from "./metric-catalogue.js";
-
-/**
- * The catalogue's histograms, recorded into cells bound to their attribute sets and handed to the metric
- * readers as a MetricProducer. The SDK's instruments hash the attribute set on every record (sorted keys,
- * then JSON); a single-row request records eight model histograms, and that hashing was the largest single
- * cost of the SDK's metrics here. Points are cumulative, and a cell nothing was recorded into is not
- * exported, so the output is what the SDK's own histograms would give.
- */
-export class ModelHistograms implements MetricProducer {
-  private readonly series = new Map<MetricSpec, HistogramCell[]>();
-
-  constructor(private readonly scope: InstrumentationScope) {}
-
-  /** A new series of `spec`; the caller keeps it, one per attribute set. */
-  cell(spec: MetricSpec, attributes: Attributes): HistogramCell {
-    if (!spec.buckets) throw new Error(`${spec.name} has no bucket boundaries`);
-    const cell = new HistogramCell(attributes, spec.buckets);
-    const cells = this.series.get(spec) ?? [];
-    cells.push(cell);
-    this.series.set(spec, cells);
-    return cell;
-  }
-
-  async collect(): Promise<CollectionResult> {
-    const endTime = hrTime();
-    const metrics: HistogramMetricData[] = [];
-    for (const [spec, cells] of this.series) {
-      const recorded = cells.filter((c) => c.observations > 0);
-      if (recorded.length > 0) metrics.push(histogramData(spec, recorded, endTime));
-    }
-    return {
-      resourceMetrics: { resource: emptyResource(), scopeMetrics: [{ scope: this.scope, metrics }] },
-      errors: [],
-    };
-  }
-}
-
-function histogramData(spec: MetricSpec, cells: HistogramCell[], endTime: HrTime): HistogramMetricData {
-  return {
-    descriptor: {
-      name: spec.name,
-      description: spec.description,
-      unit: spec.unit,
-      valueType: ValueType.DOUBLE,
-    },
-    aggregationTemporality: AggregationTemporality.CUMULATIVE,
-    dataPointType: DataPointType.HISTOGRAM,
-    dataPoints: cells.map((c) => c.dataPoint(endTime)),
-  };
-}
+import { HistogramCells } from "./histogram-cells.js";
 
 /**
  * The process's model histograms, under the same scope as its meter. The SDK's setup attaches them to its
  * metric readers before the app is loaded, as it registers the global meter provider.
  */
-export const modelHistograms = new ModelHistograms({ name: SERVER_NAME, version: SERVER_VERSION });
+export const modelHistograms = new HistogramCells({ name: SERVER_NAME, version: SERVER_VERSION });

@@ -1,5 +1,6 @@
 import type { Attributes, BatchObservableResult, Meter, Observable } from "@opentelemetry/api";
 import type { HistogramCell } from "./histogram-cell.js";
+import type { HistogramCells } from "./histogram-cells.js";
 import {
   ATTR,
   LOAD_OUTCOMES,
@@ -13,7 +14,6 @@ import {
   PHASES,
   type Phase,
 } from "./metric-catalogue.js";
-import type { ModelHistograms } from "./model-histograms.js";
 
 /** One feature's live counts next to its training baseline, as the traffic monitor keeps them. */
 export interface FeatureCounts {
@@ -67,7 +67,7 @@ class VersionSeries {
   active: number | undefined;
 
   constructor(
-    histograms: ModelHistograms,
+    histograms: HistogramCells,
     readonly attributes: Attributes,
   ) {
     const cell = (spec: MetricSpec, key?: string, value?: string) =>
@@ -98,7 +98,7 @@ export class ModelMetrics {
 
   constructor(
     meter: Meter,
-    private readonly histograms: ModelHistograms,
+    private readonly histograms: HistogramCells,
     versions: () => Iterable<VersionView>,
     private readonly psiThreshold: number,
   ) {

@@ -6,6 +6,7 @@ import { envDetector, hostDetector, osDetector, resourceFromAttributes } from "@
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { SERVER_VERSION } from "../server-info.js";
+import { CellMeterProvider } from "./cell-meter-provider.js";
 import type { ExportFailureLog } from "./export-failure-log.js";
 import { metricReadersFromEnv, prometheusExporterPort } from "./metric-readers.js";
 import { modelHistograms } from "./model-histograms.js";
@@ -14,6 +15,9 @@ import { RequestContextManager } from "./request-context-manager.js";
 
 /** `service.instance.id` is incubating in semantic conventions, so the package exports it only there. */
 const ATTR_SERVICE_INSTANCE_ID = "service.instance.id";
+
+/** The HTTP instrumentation's name, which is also its key in the auto-instrumentations' configuration. */
+export const HTTP_INSTRUMENTATION = "@opentelemetry/instrumentation-http";
 
 export interface Telemetry {
   /** Receives export failures; set once the logger exists. */
@@ -53,6 +57,17 @@ export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
     },
     DiagLogLevel.WARN,
   );
+  const httpMeterProvider = new CellMeterProvider();
+  const instrumentations = getNodeAutoInstrumentations({
+    "@opentelemetry/instrumentation-pino": { disableLogSending: true },
+    [HTTP_INSTRUMENTATION]: {
+      // The API's only outgoing requests are its own OTLP exports: metrics about them would be noise.
+      disableOutgoingRequestInstrumentation: true,
+      // Scrapes of the optional local /metrics endpoint are not API traffic.
+      ignoreIncomingRequestHook: (request) => request.socket.localPort === scrapePort,
+    },
+    "@opentelemetry/instrumentation-host-metrics": { metricGroups: ["process.cpu", "process.memory"] },
+  });
   const sdk = new NodeSDK({
     // Stable for the life of the process, and no pid or command line: nothing that makes new series per start
     // beyond the instance id itself, which is what tells replicas apart.
@@ -62,18 +77,15 @@ export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
     }),
     resourceDetectors: [envDetector, hostDetector, osDetector],
     contextManager: new RequestContextManager(),
-    metricReaders: metricReadersFromEnv(env, [modelHistograms]),
-    instrumentations: getNodeAutoInstrumentations({
-      "@opentelemetry/instrumentation-pino": { disableLogSending: true },
-      "@opentelemetry/instrumentation-http": {
-        // The API's only outgoing requests are its own OTLP exports: metrics about them would be noise.
-        disableOutgoingRequestInstrumentation: true,
-        // Scrapes of the optional local /metrics endpoint are not API traffic.
-        ignoreIncomingRequestHook: (request) => request.socket.localPort === scrapePort,
-      },
-      "@opentelemetry/instrumentation-host-metrics": { metricGroups: ["process.cpu", "process.memory"] },
-    }),
+    metricReaders: metricReadersFromEnv(env, [modelHistograms, httpMeterProvider]),
+    instrumentations,
   });
   sdk.start();
+  // After start, which gave every instrumentation the SDK's meter provider and made it the global one.
+  for (const instrumentation of instrumentations) {
+    if (instrumentation.instrumentationName === HTTP_INSTRUMENTATION) {
+      instrumentation.setMeterProvider(httpMeterProvider);
+    }
+  }
   return telemetry;
 }

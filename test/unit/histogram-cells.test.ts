@@ -2,8 +2,8 @@ import { ValueType } from "@opentelemetry/api";
 import { AggregationTemporality, DataPointType, MeterProvider } from "@opentelemetry/sdk-metrics";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { HistogramCells } from "../../ml-api/src/telemetry/histogram-cells.js";
 import { METRICS } from "../../ml-api/src/telemetry/metric-catalogue.js";
-import { ModelHistograms } from "../../ml-api/src/telemetry/model-histograms.js";
 import { OnDemandReader } from "../support/test-metrics.js";
 
 const SPEC = METRICS.inferenceDuration;
@@ -12,7 +12,7 @@ const MODEL = { "model.name": "m", "model.version": "1" };
 
 /** The same values recorded through the SDK's own histogram and through a cell, collected by one reader. */
 async function both(values: number[]) {
-  const histograms = new ModelHistograms({ name: "cells" });
+  const histograms = new HistogramCells({ name: "cells" });
   const reader = new OnDemandReader({ metricProducers: [histograms] });
   const sdkHistogram = new MeterProvider({ readers: [reader] })
     .getMeter("sdk")
@@ -29,7 +29,7 @@ async function both(values: number[]) {
   return { sdk, cells };
 }
 
-describe("model histograms", () => {
+describe("histogram cells", () => {
   it("give the SDK histogram's buckets, count, sum, min and max for any values", async () => {
     const around = fc.constantFrom(...BOUNDARIES);
     await fc.assert(
@@ -55,7 +55,7 @@ describe("model histograms", () => {
   });
 
   it("export cumulative points with the catalogue's name, unit and description, only for recorded series", async () => {
-    const histograms = new ModelHistograms({ name: "cells" });
+    const histograms = new HistogramCells({ name: "cells" });
     histograms.cell(METRICS.rows, MODEL);
     const recorded = histograms.cell(METRICS.inferenceDuration, MODEL);
     recorded.record(0.01);
