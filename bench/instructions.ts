@@ -36,11 +36,20 @@ const PARALLEL = Number(values.parallel);
 const HOURS = String(3_600_000);
 const API_HOST = "127.0.0.1";
 
+/** The API's default instrumentations without the HTTP one. */
+const WITHOUT_HTTP = { OTEL_NODE_ENABLED_INSTRUMENTATIONS: "pino,runtime-node,host-metrics" };
+
 const VARIANTS: SdkVariant[] = [
   ...SDK_VARIANTS,
   {
     name: "SDK, no HTTP instrumentation",
-    env: { OTEL_NODE_ENABLED_INSTRUMENTATIONS: "pino,runtime-node,host-metrics" },
+    env: WITHOUT_HTTP,
+    sdk: true,
+  },
+  // Against the row above: what exporting one span per request (the inference span) costs.
+  {
+    name: "SDK, no HTTP instrumentation, traces not exported",
+    env: { ...WITHOUT_HTTP, OTEL_TRACES_EXPORTER: "none" },
     sdk: true,
   },
 ];
