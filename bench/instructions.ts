@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { OTEL_DEFAULTS } from "../ml-api/src/telemetry/otel-defaults.js";
 import { type ApiProcess, poll, spawnListening } from "../test/support/api-process.js";
 import { markdownTable } from "./markdown-table.js";
 import { REGISTER_SDK, SDK_VARIANTS, type SdkVariant } from "./sdk-variants.js";
@@ -37,7 +38,12 @@ const HOURS = String(3_600_000);
 const API_HOST = "127.0.0.1";
 
 /** The API's default instrumentations without the HTTP one. */
-const WITHOUT_HTTP = { OTEL_NODE_ENABLED_INSTRUMENTATIONS: "pino,runtime-node,host-metrics" };
+const WITHOUT_HTTP = {
+  OTEL_NODE_ENABLED_INSTRUMENTATIONS: OTEL_DEFAULTS.OTEL_NODE_ENABLED_INSTRUMENTATIONS.value
+    .split(",")
+    .filter((name) => name !== "http")
+    .join(","),
+};
 
 const VARIANTS: SdkVariant[] = [
   ...SDK_VARIANTS,
