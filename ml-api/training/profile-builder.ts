@@ -98,7 +98,7 @@ export function sortedDistinct(values: Iterable<string>): string[] {
 }
 
 /** Top-1 confidences as cumulative shares at the same bounds the live confidence histogram uses. */
-export function profileConfidence(topConfidences: readonly number[]): ModelProfile["confidence"] {
+export function profileConfidence(topConfidences: readonly number[]): NonNullable<ModelProfile["confidence"]> {
   if (topConfidences.length === 0) throw new DataError("cannot profile confidence without predictions");
   const upperBounds = [...CONFIDENCE_BUCKETS];
   return {
@@ -120,7 +120,7 @@ export interface ProfileInput {
   topConfidences: readonly number[];
 }
 
-export function buildProfile(input: ProfileInput): ModelProfile {
+export function buildProfile(input: ProfileInput): ModelProfile & Required<Pick<ModelProfile, "confidence">> {
   const counts = new Map<string, number>(input.classes.map((c) => [c, 0]));
   input.rows.forEach((row, i) => {
     const value = row[input.label] ?? null;

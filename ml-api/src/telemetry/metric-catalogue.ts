@@ -25,6 +25,7 @@ export const ATTR = {
   loadOutcome: "model.load.outcome",
   reason: "validation.reason",
   predictedClass: "prediction.class",
+  predictionBin: "prediction.bin",
   feature: "feature.name",
   bin: "feature.bin",
   category: "feature.category",
@@ -168,6 +169,37 @@ export const METRICS = {
     description: "Probability of the predicted class minus the runner-up's, one observation per row.",
     attributes: MODEL,
     buckets: MARGIN_BUCKETS,
+  },
+  predictedValue: {
+    name: "inferwatch.prediction.value",
+    instrument: "histogram",
+    unit: "",
+    description:
+      "A regressor's predicted values, one observation per row; each version's buckets are its training predictions' range and decile edges.",
+    attributes: MODEL,
+  },
+  predictionBinValues: {
+    name: "inferwatch.prediction.bin.values",
+    instrument: "counter",
+    unit: "{prediction}",
+    description:
+      "A regressor's predicted values per decile bin (1-10) of its predictions on the training rows: prediction drift in PromQL.",
+    attributes: [...MODEL, ATTR.predictionBin],
+  },
+  predictionBinBaseline: {
+    name: "inferwatch.prediction.bin.baseline",
+    instrument: "gauge",
+    unit: "1",
+    description: "Share of a regressor's training predictions in each decile bin (about 0.1 each), from the profile.",
+    attributes: [...MODEL, ATTR.predictionBin],
+  },
+  predictionPsi: {
+    name: "inferwatch.prediction.psi",
+    instrument: "gauge",
+    unit: "",
+    description:
+      "Population stability index of a regressor's predicted values over the sliding window against its training predictions; absent until the window holds enough values.",
+    attributes: MODEL,
   },
   missing: {
     name: "inferwatch.feature.missing",

@@ -30,9 +30,13 @@ export interface TrafficCounts {
   readonly features: readonly FeatureCounts[];
   readonly predictions: readonly number[];
   readonly profile: { classes: readonly string[]; classShares: Record<string, number> };
-  lowConfidenceShare(): number;
+  /** A regressor's predicted values per training decile bin; absent for a classifier. */
+  readonly predictedValue?: { readonly bins: readonly number[]; readonly baseline: readonly number[] };
+  /** Undefined for a regressor, which has no confidence. */
+  lowConfidenceShare(): number | undefined;
   psi(feature: number): number | undefined;
   windowSamples(feature: number): number;
+  predictionPsi(): number | undefined;
 }
 
 /** A model version as the metrics see it: plain data, so telemetry depends on no other layer. */
@@ -53,6 +57,8 @@ export interface InferenceRecord {
   rows?: number;
   phases?: Record<Phase, number>;
   predictions?: readonly { confidence: number; margin: number }[];
+  /** A regressor's predicted values, with the version's bucket boundaries for them. */
+  values?: { data: ArrayLike<number>; boundaries: readonly number[] };
 }
 
 /** One model version's series on the request path, created when the version is first recorded. */
@@ -63,6 +69,8 @@ class VersionSeries {
   readonly confidence: HistogramCell;
   readonly margin: HistogramCell;
   readonly load: Record<LoadOutcome, HistogramCell>;
+  /** Created with the version's boundaries when it first records a predicted value. */
+  value: HistogramCell | undefined;
   /** Requests in flight, read at collection; undefined until the version serves one. */
   active: number | undefined;
 
@@ -127,6 +135,11 @@ export class ModelMetrics {
         series.margin.record(p.margin);
       }
     }
+    if (r.values) {
+      series.value ??= this.histograms.cell(METRICS.predictedValue, series.attributes, r.values.boundaries);
+      const cell = series.value;
+      for (let i = 0; i < r.values.data.length; i++) cell.record(r.values.data[i] as number);
+    }
   }
 
   recordRejection(model: string, version: string, reason: string): void {
@@ -181,6 +194,9 @@ export class ModelMetrics {
     const psi = gauge(METRICS.psi);
     const windowSamples = gauge(METRICS.windowSamples);
     const psiThreshold = gauge(METRICS.psiThreshold);
+    const predictionBinValues = counter(METRICS.predictionBinValues);
+    const predictionBinBaseline = gauge(METRICS.predictionBinBaseline);
+    const predictionPsi = gauge(METRICS.predictionPsi);
     const active = meter.createObservableUpDownCounter(METRICS.active.name, {
       unit: METRICS.active.unit,
       description: METRICS.active.description,
@@ -202,6 +218,9 @@ export class ModelMetrics {
       psi,
       windowSamples,
       psiThreshold,
+      predictionBinValues,
+      predictionBinBaseline,
+      predictionPsi,
     ];
     meter.addBatchObservableCallback((result: BatchObservableResult) => {
       for (const versions of this.series.values()) {
@@ -223,7 +242,18 @@ export class ModelMetrics {
         const traffic = v.traffic;
         if (!traffic) continue;
         result.observe(psiThreshold, this.psiThreshold, model);
-        result.observe(lowConfidenceBaseline, traffic.lowConfidenceShare(), model);
+        const lowConfidence = traffic.lowConfidenceShare();
+        if (lowConfidence !== undefined) result.observe(lowConfidenceBaseline, lowConfidence, model);
+        if (traffic.predictedValue) {
+          const { bins, baseline } = traffic.predictedValue;
+          bins.forEach((count, b) => {
+            const binAttrs = { ...model, [ATTR.predictionBin]: String(b + 1) };
+            result.observe(predictionBinValues, count, binAttrs);
+            result.observe(predictionBinBaseline, baseline[b] ?? 0, binAttrs);
+          });
+          const drift = traffic.predictionPsi();
+          if (drift !== undefined) result.observe(predictionPsi, drift, model);
+        }
         traffic.profile.classes.forEach((c, i) => {
           const attrs = { ...model, [ATTR.predictedClass]: c };
           result.observe(predictions, traffic.predictions[i] ?? 0, attrs);
