@@ -52,7 +52,11 @@ const LEARNING_RATE = 0.01;
 const WEIGHT_DECAY = 1e-3;
 
 /** The bundled models follow the one-hot contract: the API computes their one-hot input columns. */
-const SIGNATURE: ModelCard["signature"] = { task: "classification", inputs: "one-hot", scores: "probabilities" };
+const SIGNATURE: ModelCard["signature"] = {
+  task: "classification",
+  inputs: "one-hot",
+  scores: "probabilities",
+};
 
 export interface TrainedPenguins {
   modelBytes: Uint8Array;

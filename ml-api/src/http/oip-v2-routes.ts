@@ -39,7 +39,11 @@ const V2_INFER: InferenceProtocol<V2Request> = {
         ? request.outputs.map((name) => tensor(name, Array.from(output.values), output.values.length))
         : request.outputs.map((name) =>
             name === OUTPUT_LABEL
-              ? tensor(name, output.predictions.map((p) => p.label), output.predictions.length)
+              ? tensor(
+                  name,
+                  output.predictions.map((p) => p.label),
+                  output.predictions.length,
+                )
               : tensor(name, Array.from(output.probabilities), output.predictions.length),
           );
     return {

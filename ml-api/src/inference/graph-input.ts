@@ -53,7 +53,12 @@ export class GraphInput {
     dims: number[],
     featureAt: (index: number) => string,
   ): ort.Tensor {
-    if (type === "string") return new ort.Tensor("string", values.map((v) => (v === null ? "" : String(v))), dims);
+    if (type === "string")
+      return new ort.Tensor(
+        "string",
+        values.map((v) => (v === null ? "" : String(v))),
+        dims,
+      );
     if (type === "int64") {
       const data = new BigInt64Array(values.length);
       values.forEach((v, i) => {

@@ -3,6 +3,7 @@ import ort from "onnxruntime-node";
 import { InvalidInputError } from "../errors.js";
 import type { Row } from "./feature-encoder.js";
 import { GraphInput } from "./graph-input.js";
+import { ModelLoadError } from "./model-load-error.js";
 import type { ModelFiles } from "./model-repository.js";
 import { readOnnxGraph } from "./onnx-graph.js";
 import { type InferenceOutput, readOutput, type Scores } from "./prediction.js";
@@ -37,8 +38,15 @@ export class LoadedModel {
 
   /** Reads the graph's signature first, so an unsupported model fails with a message naming what is wrong. */
   static async create(name: string, version: string, files: ModelFiles, options: SessionOptions) {
+    const hints = files.card.signature;
+    if (!hints?.task || !hints.inputs) {
+      throw new ModelLoadError(
+        'card.json has no signature: add "signature": {"task": "classification" or "regression", "inputs": "graph" or "one-hot"}, or add the model with npm run model -- add',
+        "card_mismatch",
+      );
+    }
     const graph = readOnnxGraph(files.onnx);
-    const signature = resolveSignature(graph, files.profile, files.card.signature);
+    const signature = resolveSignature(graph, files.profile, hints);
     const session = await ort.InferenceSession.create(graph.bytes, {
       intraOpNumThreads: options.intraOpThreads,
       interOpNumThreads: 1,
@@ -46,7 +54,14 @@ export class LoadedModel {
       graphOptimizationLevel: "all",
     });
     const { onnx: _bytes, ...rest } = files;
-    return new LoadedModel(name, version, rest, signature, session, new GraphInput(signature.input, files.profile));
+    return new LoadedModel(
+      name,
+      version,
+      rest,
+      signature,
+      session,
+      new GraphInput(signature.input, files.profile),
+    );
   }
 
   get profile() {
@@ -76,7 +91,10 @@ export class LoadedModel {
     } catch (error) {
       // The feeds match the graph's declared types and shapes, so a failure is the graph refusing a value
       // (an encoder that rejects unknown categories, say): the request's doing, not the server's.
-      throw new InvalidInputError(`the model rejected the input: ${(error as Error).message}`, "model_rejected");
+      throw new InvalidInputError(
+        `the model rejected the input: ${(error as Error).message}`,
+        "model_rejected",
+      );
     }
     const t2 = performance.now();
     const data = result[output]?.data as Scores;

@@ -113,7 +113,15 @@ function describe(value: onnxProto.onnx.IValueInfoProto): GraphValue {
       name,
       kind: "tensor",
       elementType,
-      ...(dims ? { shape: dims.map((d) => (d.dimValue !== undefined && d.dimValue !== null && Number(d.dimValue) > 0 ? Number(d.dimValue) : null)) } : {}),
+      ...(dims
+        ? {
+            shape: dims.map((d) =>
+              d.dimValue !== undefined && d.dimValue !== null && Number(d.dimValue) > 0
+                ? Number(d.dimValue)
+                : null,
+            ),
+          }
+        : {}),
     };
   }
   return { name, kind: kindOf(type), elementType: "unknown" };
@@ -150,7 +158,10 @@ function findClassLabels(graph: onnxProto.onnx.GraphProto): string[] | undefined
  * Replaces every graph output a ZipMap produces with the ZipMap's input tensor (float [N, C]) and drops the
  * ZipMap node, whose maps nothing else needs.
  */
-function replaceZipMaps(graph: onnxProto.onnx.GraphProto, classes: number | undefined): Record<string, string> {
+function replaceZipMaps(
+  graph: onnxProto.onnx.GraphProto,
+  classes: number | undefined,
+): Record<string, string> {
   const replaced: Record<string, string> = {};
   // decode() builds NodeProto instances, whose repeated fields are arrays (empty when absent).
   const nodes = graph.node as onnxProto.onnx.NodeProto[];
@@ -166,7 +177,9 @@ function replaceZipMaps(graph: onnxProto.onnx.GraphProto, classes: number | unde
       type: {
         tensorType: {
           elemType: DataType.FLOAT,
-          shape: { dim: [{ dimParam: "N" }, classes === undefined ? { dimParam: "C" } : { dimValue: classes }] },
+          shape: {
+            dim: [{ dimParam: "N" }, classes === undefined ? { dimParam: "C" } : { dimValue: classes }],
+          },
         },
       },
     });

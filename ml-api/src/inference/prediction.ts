@@ -56,7 +56,8 @@ export function toPredictions(probabilities: ArrayLike<number>, classes: readonl
 
 /** Softmax of each row of a row-major [rows, width] matrix, stable for large logits. */
 export function softmaxRows(logits: Scores, width: number): Scores {
-  const out = logits instanceof Float64Array ? new Float64Array(logits.length) : new Float32Array(logits.length);
+  const out =
+    logits instanceof Float64Array ? new Float64Array(logits.length) : new Float32Array(logits.length);
   for (let base = 0; base < logits.length; base += width) {
     let max = Number.NEGATIVE_INFINITY;
     for (let c = 0; c < width; c++) max = Math.max(max, logits[base + c] as number);
@@ -73,7 +74,10 @@ export function softmaxRows(logits: Scores, width: number): Scores {
 
 /** A binary model's positive-class column as [1 - p, p] rows; a logit goes through the logistic function. */
 function completeBinary(positive: Scores, logits: boolean): Scores {
-  const out = positive instanceof Float64Array ? new Float64Array(positive.length * 2) : new Float32Array(positive.length * 2);
+  const out =
+    positive instanceof Float64Array
+      ? new Float64Array(positive.length * 2)
+      : new Float32Array(positive.length * 2);
   positive.forEach((score, r) => {
     const p = logits ? 1 / (1 + Math.exp(-score)) : score;
     out[2 * r] = 1 - p;
@@ -83,7 +87,11 @@ function completeBinary(positive: Scores, logits: boolean): Scores {
 }
 
 /** Reads the graph's output tensor data as the binding says. */
-export function readOutput(binding: OutputBinding, data: Scores, classes: readonly string[]): InferenceOutput {
+export function readOutput(
+  binding: OutputBinding,
+  data: Scores,
+  classes: readonly string[],
+): InferenceOutput {
   if (binding.task === "regression") return { task: "regression", values: data };
   const logits = binding.scores === "logits";
   let probabilities = binding.singleColumn ? completeBinary(data, logits) : data;

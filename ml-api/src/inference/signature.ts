@@ -5,8 +5,9 @@
  * model follows the one-hot contract). Anything outside the supported forms fails the load with a message
  * naming the input or output.
  */
-import type { ElementType, GraphValue, OnnxGraph } from "./onnx-graph.js";
+
 import { ModelLoadError } from "./model-load-error.js";
+import type { ElementType, GraphValue, OnnxGraph } from "./onnx-graph.js";
 import type { FeatureProfile, ModelProfile } from "./profile.js";
 
 export const TASKS = ["classification", "regression"] as const;
@@ -85,7 +86,11 @@ export function oneHotColumns(features: readonly FeatureProfile[]): number {
   return features.reduce((n, f) => n + (f.type === "numeric" ? 1 : f.categories.length), 0);
 }
 
-export function resolveSignature(graph: OnnxGraph, profile: ModelProfile, hints: SignatureHints): ModelSignature {
+export function resolveSignature(
+  graph: OnnxGraph,
+  profile: ModelProfile,
+  hints: SignatureHints,
+): ModelSignature {
   return {
     input: resolveInput(graph.inputs, profile.features, hints.inputs),
     output: resolveOutput(graph, profile, hints),
@@ -129,7 +134,10 @@ function resolveInput(
   const names = features.map((f) => f.name);
   const byName = new Map(inputs.map((i) => [i.name, i]));
   if (inputs.length === features.length && names.every((n) => byName.has(n))) {
-    return { layout: "columns", inputs: features.map((f) => columnInput(byName.get(f.name) as GraphValue, f)) };
+    return {
+      layout: "columns",
+      inputs: features.map((f) => columnInput(byName.get(f.name) as GraphValue, f)),
+    };
   }
   const only = inputs[0];
   if (inputs.length === 1 && only?.shape?.length === 2) {
@@ -179,7 +187,11 @@ function columnInput(input: GraphValue, feature: FeatureProfile): ColumnInput {
       "profile_mismatch",
     );
   }
-  return { name: input.name, elementType: input.elementType as ColumnElementType, rank: shape.length as 1 | 2 };
+  return {
+    name: input.name,
+    elementType: input.elementType as ColumnElementType,
+    rank: shape.length as 1 | 2,
+  };
 }
 
 function outputError(value: GraphValue, problem: string): ModelLoadError {

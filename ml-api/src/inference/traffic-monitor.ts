@@ -68,7 +68,10 @@ export class TrafficMonitor implements TrafficCounts {
     this.predictions = new Array<number>(profile.classes.length).fill(0);
     const value = profile.predictedValue;
     if (value) {
-      this.predictedValue = { bins: new Array<number>(value.binShares.length).fill(0), baseline: value.binShares };
+      this.predictedValue = {
+        bins: new Array<number>(value.binShares.length).fill(0),
+        baseline: value.binShares,
+      };
       this.valueWindow = new SlidingWindow(options.size, value.binShares.length);
     }
   }

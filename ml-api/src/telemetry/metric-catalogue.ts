@@ -190,7 +190,8 @@ export const METRICS = {
     name: "inferwatch.prediction.bin.baseline",
     instrument: "gauge",
     unit: "1",
-    description: "Share of a regressor's training predictions in each decile bin (about 0.1 each), from the profile.",
+    description:
+      "Share of a regressor's training predictions in each decile bin (about 0.1 each), from the profile.",
     attributes: [...MODEL, ATTR.predictionBin],
   },
   predictionPsi: {
