@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ModelCard } from "../../ml-api/src/inference/model-card.js";
 import type { ModelProfile } from "../../ml-api/src/inference/profile.js";
+import { ATTR, METRICS } from "../../ml-api/src/telemetry/metric-catalogue.js";
 import { runModelCommand } from "../../ml-api/training/model-command.js";
 import {
   addArgs,
@@ -15,6 +16,7 @@ import {
   type Reference,
 } from "../support/exported-models.js";
 import { startTestApi, type TestApi } from "../support/in-process-api.js";
+import { type TestMetrics, testMetrics } from "../support/test-metrics.js";
 
 /**
  * Models as scikit-learn, onnxmltools and PyTorch export them, each added with `npm run model -- add` and
@@ -23,6 +25,7 @@ import { startTestApi, type TestApi } from "../support/in-process-api.js";
 
 let repository: string;
 let api: TestApi;
+let metrics: TestMetrics;
 /** Added while the API runs, to show a load without a restart. */
 const LATE = EXPORTED.find((f) => f.name === "torch-mlp") as Fixture;
 
@@ -30,7 +33,8 @@ beforeAll(async () => {
   repository = mkdtempSync(join(tmpdir(), "inferwatch-exported-"));
   for (const fixture of EXPORTED.filter((f) => f !== LATE))
     await runModelCommand(addArgs(fixture, repository));
-  api = await startTestApi({ MODEL_REPOSITORY: repository });
+  metrics = testMetrics();
+  api = await startTestApi({ MODEL_REPOSITORY: repository }, metrics);
 }, 60_000);
 
 afterAll(async () => {
@@ -190,5 +194,38 @@ describe("exported models added with npm run model -- add", () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.error).toContain('inputs["float_input"]: shape must be [N, 4]');
+  });
+
+  it("marks a version the graph does not fit UNAVAILABLE, with the reason naming the output, and failed", async () => {
+    const to = join(repository, "rf-zipmap", "2");
+    cpSync(join(repository, "rf-zipmap", "1"), to, { recursive: true });
+    const profile = JSON.parse(readFileSync(join(to, "profile.json"), "utf8")) as ModelProfile;
+    writeFileSync(join(to, "profile.json"), JSON.stringify({ ...profile, classes: ["Adelie", "Gentoo"] }));
+    const load = await api.post("/v2/repository/models/rf-zipmap/load", { parameters: { version: "2" } });
+    expect(load.status).toBe(500);
+    const index = await api.post("/v2/repository/index", {});
+    const entry = index.body.find(
+      (e: { name: string; version: string }) => e.name === "rf-zipmap" && e.version === "2",
+    );
+    expect(entry.state).toBe("UNAVAILABLE");
+    expect(entry.reason).toContain(
+      "labels its classes [Adelie, Chinstrap, Gentoo] but the profile lists [Adelie, Gentoo]",
+    );
+    const failed = (await metrics.collect()).find(
+      (p) =>
+        p.name === METRICS.modelState.name &&
+        p.attributes[ATTR.model] === "rf-zipmap" &&
+        p.attributes[ATTR.version] === "2" &&
+        p.attributes[ATTR.state] === "failed",
+    );
+    expect(failed?.value).toBe(1);
+    // Version 1 still serves.
+    expect(
+      (
+        await api.post("/v1/models/rf-zipmap:predict", {
+          instances: [reference(EXPORTED[0] as Fixture).rows[0]],
+        })
+      ).status,
+    ).toBe(200);
   });
 });
