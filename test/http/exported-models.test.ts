@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ModelCard } from "../../ml-api/src/inference/model-card.js";
 import type { ModelProfile } from "../../ml-api/src/inference/profile.js";
-import { ATTR, METRICS } from "../../ml-api/src/telemetry/metric-catalogue.js";
+import { ATTR, METRICS, type MetricSpec } from "../../ml-api/src/telemetry/metric-catalogue.js";
 import { runModelCommand } from "../../ml-api/training/model-command.js";
 import {
   addArgs,
@@ -16,7 +16,7 @@ import {
   type Reference,
 } from "../support/exported-models.js";
 import { startTestApi, type TestApi } from "../support/in-process-api.js";
-import { type TestMetrics, testMetrics } from "../support/test-metrics.js";
+import { type TestMetrics, testMetrics, total } from "../support/test-metrics.js";
 
 /**
  * Models as scikit-learn, onnxmltools and PyTorch export them, each added with `npm run model -- add` and
@@ -34,7 +34,7 @@ beforeAll(async () => {
   for (const fixture of EXPORTED.filter((f) => f !== LATE))
     await runModelCommand(addArgs(fixture, repository));
   metrics = testMetrics();
-  api = await startTestApi({ MODEL_REPOSITORY: repository }, metrics);
+  api = await startTestApi({ MODEL_REPOSITORY: repository, DRIFT_MIN_SAMPLES: "100" }, metrics);
 }, 60_000);
 
 afterAll(async () => {
@@ -227,5 +227,53 @@ describe("exported models added with npm run model -- add", () => {
         })
       ).status,
     ).toBe(200);
+  });
+
+  it("gives a regressor value metrics against its training predictions, and no class metrics", async () => {
+    const regressor = EXPORTED.find((f) => f.task === "regression") as Fixture;
+    const model = { [ATTR.model]: regressor.name, [ATTR.version]: "1" };
+    const before = await metrics.collect();
+    const rows = reference(regressor).rows;
+    for (let i = 0; i < 2; i++) {
+      expect((await api.post(`/v1/models/${regressor.name}:predict`, { instances: rows })).status).toBe(200);
+    }
+    const points = await metrics.collect();
+    const sent = 2 * rows.length;
+    const grew = (spec: MetricSpec) => total(points, spec.name, model) - total(before, spec.name, model);
+    expect(grew(METRICS.predictedValue)).toBe(sent);
+    expect(grew(METRICS.predictionBinValues)).toBe(sent);
+    const baseline = points.filter(
+      (p) => p.name === METRICS.predictionBinBaseline.name && p.attributes[ATTR.model] === regressor.name,
+    );
+    expect(baseline.map((p) => p.attributes[ATTR.predictionBin])).toEqual([
+      "1",
+      "2",
+      "3",
+      "4",
+      "5",
+      "6",
+      "7",
+      "8",
+      "9",
+      "10",
+    ]);
+    expect(baseline.reduce((sum, p) => sum + p.value, 0)).toBeCloseTo(1, 6);
+    // Held-out rows are predicted much as the training rows were: no prediction drift.
+    const psi = points.find(
+      (p) => p.name === METRICS.predictionPsi.name && p.attributes[ATTR.model] === regressor.name,
+    );
+    expect(psi?.value).toBeLessThan(0.2);
+    const classOnly = Object.values(METRICS).filter((m: MetricSpec) => m.task === "classification");
+    expect(
+      points.filter(
+        (p) => p.attributes[ATTR.model] === regressor.name && classOnly.some((m) => m.name === p.name),
+      ),
+    ).toEqual([]);
+    const valueOnly = Object.values(METRICS).filter((m: MetricSpec) => m.task === "regression");
+    expect(
+      points.filter(
+        (p) => p.attributes[ATTR.model] !== regressor.name && valueOnly.some((m) => m.name === p.name),
+      ),
+    ).toEqual([]);
   });
 });

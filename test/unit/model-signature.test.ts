@@ -2,7 +2,7 @@ import onnxProto from "onnx-proto";
 import { describe, expect, it } from "vitest";
 import { type LoadFailure, ModelLoadError } from "../../ml-api/src/inference/model-load-error.js";
 import { readOnnxGraph } from "../../ml-api/src/inference/onnx-graph.js";
-import type { ModelProfile } from "../../ml-api/src/inference/profile.js";
+import type { FeatureProfile, ModelProfile } from "../../ml-api/src/inference/profile.js";
 import { resolveSignature, type SignatureHints } from "../../ml-api/src/inference/signature.js";
 
 // onnx-proto is CommonJS that assigns module.exports whole, so Node's ESM loader only offers the default export.
@@ -36,20 +36,24 @@ function graph(inputs: Value[], outputs: Value[], nodes: onnxProto.onnx.INodePro
   }).finish();
 }
 
-const numeric = (name: string) =>
-  ({
-    name,
-    type: "numeric",
-    validRange: { min: 0, max: 1 },
-    decileEdges: [],
-    binShares: [],
-    mean: 0,
-    std: 1,
-    imputeValue: 0,
-    missingShare: 0,
-  }) as const;
-const categorical = (name: string) =>
-  ({ name, type: "categorical", categories: ["a", "b"], shares: {}, missingShare: 0 }) as const;
+const numeric = (name: string): FeatureProfile => ({
+  name,
+  type: "numeric",
+  validRange: { min: 0, max: 1 },
+  decileEdges: [],
+  binShares: [],
+  mean: 0,
+  std: 1,
+  imputeValue: 0,
+  missingShare: 0,
+});
+const categorical = (name: string): FeatureProfile => ({
+  name,
+  type: "categorical",
+  categories: ["a", "b"],
+  shares: {},
+  missingShare: 0,
+});
 
 function profile(features: ModelProfile["features"], classes: string[] = ["x", "y", "z"]): ModelProfile {
   return { schemaVersion: 1, features, classes, classShares: {}, trainingRows: 1 };

@@ -1,3 +1,4 @@
+import type { Task } from "../inference/signature.js";
 import {
   CONFIDENCE_BUCKETS,
   LOAD_SECONDS_BUCKETS,
@@ -56,6 +57,8 @@ export interface MetricSpec {
   description: string;
   attributes: readonly string[];
   buckets?: readonly number[];
+  /** Emitted only for models of this task; absent for metrics every model has. */
+  task?: Task;
 }
 
 const MODEL = [ATTR.model, ATTR.version] as const;
@@ -139,6 +142,7 @@ export const METRICS = {
     unit: "{prediction}",
     description: "Predictions (one per row) by predicted class.",
     attributes: [...MODEL, ATTR.predictedClass],
+    task: "classification",
   },
   classBaseline: {
     name: "inferwatch.prediction.class.baseline",
@@ -146,6 +150,7 @@ export const METRICS = {
     unit: "1",
     description: "Share of each class in the training data, from the model profile.",
     attributes: [...MODEL, ATTR.predictedClass],
+    task: "classification",
   },
   confidence: {
     name: "inferwatch.prediction.confidence",
@@ -154,6 +159,7 @@ export const METRICS = {
     description: "Probability of the predicted class, one observation per row.",
     attributes: MODEL,
     buckets: CONFIDENCE_BUCKETS,
+    task: "classification",
   },
   lowConfidenceBaseline: {
     name: "inferwatch.prediction.low_confidence.baseline",
@@ -161,6 +167,7 @@ export const METRICS = {
     unit: "1",
     description: `Share of training rows the model predicted with confidence at or below ${LOW_CONFIDENCE}, from the profile.`,
     attributes: MODEL,
+    task: "classification",
   },
   margin: {
     name: "inferwatch.prediction.margin",
@@ -169,6 +176,7 @@ export const METRICS = {
     description: "Probability of the predicted class minus the runner-up's, one observation per row.",
     attributes: MODEL,
     buckets: MARGIN_BUCKETS,
+    task: "classification",
   },
   predictedValue: {
     name: "inferwatch.prediction.value",
@@ -177,6 +185,7 @@ export const METRICS = {
     description:
       "A regressor's predicted values, one observation per row; each version's buckets are its training predictions' range and decile edges.",
     attributes: MODEL,
+    task: "regression",
   },
   predictionBinValues: {
     name: "inferwatch.prediction.bin.values",
@@ -185,6 +194,7 @@ export const METRICS = {
     description:
       "A regressor's predicted values per decile bin (1-10) of its predictions on the training rows: prediction drift in PromQL.",
     attributes: [...MODEL, ATTR.predictionBin],
+    task: "regression",
   },
   predictionBinBaseline: {
     name: "inferwatch.prediction.bin.baseline",
@@ -193,6 +203,7 @@ export const METRICS = {
     description:
       "Share of a regressor's training predictions in each decile bin (about 0.1 each), from the profile.",
     attributes: [...MODEL, ATTR.predictionBin],
+    task: "regression",
   },
   predictionPsi: {
     name: "inferwatch.prediction.psi",
@@ -201,6 +212,7 @@ export const METRICS = {
     description:
       "Population stability index of a regressor's predicted values over the sliding window against its training predictions; absent until the window holds enough values.",
     attributes: MODEL,
+    task: "regression",
   },
   missing: {
     name: "inferwatch.feature.missing",
