@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ModelCard } from "../../ml-api/src/inference/model-card.js";
 import type { ModelProfile } from "../../ml-api/src/inference/profile.js";
-import { ATTR, METRICS, type MetricSpec } from "../../ml-api/src/telemetry/metric-catalogue.js";
+import { ATTR, METRICS, type MetricSpec } from "../../contract/metric-catalogue.js";
 import { runModelCommand } from "../../ml-api/training/model-command.js";
 import {
   addArgs,

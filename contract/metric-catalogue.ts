@@ -1,4 +1,4 @@
-import type { Task } from "../inference/signature.js";
+import type { Task } from "../ml-api/src/inference/signature.js";
 import {
   CONFIDENCE_BUCKETS,
   LOAD_SECONDS_BUCKETS,
