@@ -2,9 +2,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ATTR, METRICS, type MetricSpec } from "../../contract/metric-catalogue.js";
 import type { ModelCard } from "../../ml-api/src/inference/model-card.js";
 import type { ModelProfile } from "../../ml-api/src/inference/profile.js";
-import { ATTR, METRICS, type MetricSpec } from "../../contract/metric-catalogue.js";
 import { runModelCommand } from "../../ml-api/training/model-command.js";
 import {
   addArgs,
