@@ -23,6 +23,7 @@ export const ATTR = {
   state: "model.state",
   checksum: "model.checksum",
   trainedAt: "model.trained_at",
+  task: "model.task",
   loadOutcome: "model.load.outcome",
   reason: "validation.reason",
   predictedClass: "prediction.class",
@@ -118,8 +119,8 @@ export const METRICS = {
     instrument: "gauge",
     unit: "",
     description:
-      "Always 1 for a loaded version; its attributes identify the bytes served and when they were trained.",
-    attributes: [...MODEL, ATTR.checksum, ATTR.trainedAt],
+      "Always 1 for a loaded version; its attributes identify the bytes served, when they were trained and the model's task (classification or regression).",
+    attributes: [...MODEL, ATTR.checksum, ATTR.trainedAt, ATTR.task],
   },
   loadDuration: {
     name: "inferwatch.model.load.duration",

@@ -4,6 +4,7 @@
  */
 
 import { CONFIDENCE_BUCKETS } from "../../contract/histogram-buckets.js";
+import { binIndex } from "../src/inference/bin-index.js";
 import type {
   CategoricalFeatureProfile,
   FeatureProfile,
@@ -11,7 +12,6 @@ import type {
   NumericDistribution,
   NumericFeatureProfile,
 } from "../src/inference/profile.js";
-import { binIndex } from "../src/telemetry/bin-index.js";
 import { DataError } from "./data-error.js";
 import type { FeatureSpec, Row } from "./feature-spec.js";
 import { mean, populationStd, quantile } from "./stats.js";

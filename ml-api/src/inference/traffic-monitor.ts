@@ -1,6 +1,5 @@
 import { LOW_CONFIDENCE } from "../../../contract/histogram-buckets.js";
-import { binIndex } from "../telemetry/bin-index.js";
-import type { TrafficCounts } from "../telemetry/model-metrics.js";
+import { binIndex } from "./bin-index.js";
 import type { Row } from "./feature-encoder.js";
 import type { InferenceOutput } from "./prediction.js";
 import type { FeatureProfile, ModelProfile } from "./profile.js";
@@ -37,7 +36,7 @@ export interface ValueTally {
  * sliding-window PSI per feature and for the predictions. Updating it is a few array
  * increments per value, cheap enough for the request path; metrics read it when they are collected.
  */
-export class TrafficMonitor implements TrafficCounts {
+export class TrafficMonitor {
   readonly features: FeatureTally[];
   readonly predictions: number[];
   readonly predictedValue?: ValueTally;

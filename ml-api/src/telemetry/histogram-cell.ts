@@ -1,7 +1,7 @@
 import type { Attributes, HrTime } from "@opentelemetry/api";
 import { hrTime } from "@opentelemetry/core";
 import type { DataPoint, Histogram } from "@opentelemetry/sdk-metrics";
-import { binIndex } from "./bin-index.js";
+import { binIndex } from "../inference/bin-index.js";
 
 /**
  * One explicit-bucket histogram series with its attribute set fixed when it is created, so a record is a

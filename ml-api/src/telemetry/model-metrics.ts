@@ -12,42 +12,9 @@ import {
   PHASES,
   type Phase,
 } from "../../../contract/metric-catalogue.js";
+import type { VersionView } from "../inference/model-registry.js";
 import type { HistogramCell } from "./histogram-cell.js";
 import type { HistogramCells } from "./histogram-cells.js";
-
-/** One feature's live counts next to its training baseline, as the traffic monitor keeps them. */
-export interface FeatureCounts {
-  readonly feature: { name: string; type: "numeric" | "categorical"; categories?: readonly string[] };
-  readonly missing: number;
-  readonly outOfRange: number;
-  readonly unseen: number;
-  readonly bins: readonly number[];
-  readonly baseline: readonly number[];
-}
-
-/** What the metrics read from a model version's traffic monitor at collection time. */
-export interface TrafficCounts {
-  readonly features: readonly FeatureCounts[];
-  readonly predictions: readonly number[];
-  readonly profile: { classes: readonly string[]; classShares: Record<string, number> };
-  /** A regressor's predicted values per training decile bin; absent for a classifier. */
-  readonly predictedValue?: { readonly bins: readonly number[]; readonly baseline: readonly number[] };
-  /** Undefined for a regressor, which has no confidence. */
-  lowConfidenceShare(): number | undefined;
-  psi(feature: number): number | undefined;
-  windowSamples(feature: number): number;
-  predictionPsi(): number | undefined;
-}
-
-/** A model version as the metrics see it: plain data, so telemetry depends on no other layer. */
-export interface VersionView {
-  name: string;
-  version: string;
-  state: ModelState;
-  checksum?: string;
-  trainedAt?: string;
-  traffic?: TrafficCounts;
-}
 
 export interface InferenceRecord {
   model: string;
@@ -237,6 +204,7 @@ export class ModelMetrics {
             ...model,
             [ATTR.checksum]: v.checksum,
             [ATTR.trainedAt]: v.trainedAt ?? "",
+            [ATTR.task]: v.task ?? "",
           });
         }
         const traffic = v.traffic;
