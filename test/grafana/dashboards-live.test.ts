@@ -5,7 +5,7 @@ import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
 import { seeded } from "../../traffic/random.js";
 import { type PlannedRequest, RequestMix } from "../../traffic/request-mix.js";
 import { send } from "../../traffic/sender.js";
-import { discoverTarget } from "../../traffic/target.js";
+import { discoverTarget, heldOutRecords } from "../../traffic/target.js";
 import { type E2EStack, stackUnavailable, startE2EStack } from "../e2e/e2e-stack.js";
 import { eventually } from "../e2e/eventually.js";
 import { committedDashboards, type PanelJson, type Target } from "./dashboard-json.js";
@@ -55,7 +55,9 @@ describe.skipIf(skip !== undefined)("the dashboards on a live stack", () => {
     say(`stack started in ${(e2e.stack.startMs / 1000).toFixed(1)} s`);
     const api = e2e.url("api");
     const target = await discoverTarget(api, "penguins", BUNDLED_MODEL_REPOSITORY);
-    const mix = new RequestMix(target, seeded(6), { missingRate: 0.05 });
+    const mix = new RequestMix(target, heldOutRecords(BUNDLED_MODEL_REPOSITORY, target), seeded(6), {
+      missingRate: 0.05,
+    });
     const options = { baseUrl: api, rate: Number.POSITIVE_INFINITY, concurrency: 8 };
     await send(
       Array.from({ length: INITIAL_REQUESTS }, () => mix.next()),
