@@ -11,10 +11,10 @@ import { type Sent, send } from "../../traffic/sender.js";
 import { type Tally, tally } from "../../traffic/tally.js";
 import { discoverTarget, heldOutRecords } from "../../traffic/target.js";
 import { ADELIE_V1 } from "../support/penguins.js";
+import { CLASSIFIER, REGRESSOR, type ServedModels, servedModels } from "../support/served-models.js";
 import { type E2EStack, stackUnavailable, startE2EStack } from "./e2e-stack.js";
 import { eventually } from "./eventually.js";
 import { PrometheusApi } from "./prometheus-api.js";
-import { CLASSIFIER, REGRESSOR, type ServedModels, servedModels } from "./served-models.js";
 
 /**
  * The whole pipeline on this machine: the ML API's OTLP crosses a real collector into a real Prometheus

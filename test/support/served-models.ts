@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
 import { runModelCommand } from "../../ml-api/training/model-command.js";
-import { addArgs, EXPORTED, type Fixture, HELDOUT_CSV } from "../support/exported-models.js";
+import { addArgs, EXPORTED, type Fixture, HELDOUT_CSV } from "./exported-models.js";
 
 /**
  * The model repository the end-to-end stacks serve: the bundled penguins classifier and an exported
