@@ -6,7 +6,6 @@ import {
   METRICS,
   type MetricSpec,
   MODEL_STATES,
-  type ModelState,
   OUTCOMES,
   type Outcome,
   PHASES,
