@@ -1,8 +1,9 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Ajv } from "ajv";
+import { PACKAGE_ROOT } from "./package-root.js";
 
 /** The trained models of this repository (from `src/` and `dist/` alike); `MODEL_REPOSITORY` points elsewhere. */
-export const BUNDLED_MODEL_REPOSITORY = fileURLToPath(new URL("../models", import.meta.url));
+export const BUNDLED_MODEL_REPOSITORY = join(PACKAGE_ROOT, "ml-api", "models");
 
 /**
  * Every setting of the ML API, from environment variables. The schema is the single source of truth: its
