@@ -12,6 +12,7 @@ import {
   PeriodicExportingMetricReader,
   type PushMetricExporter,
 } from "@opentelemetry/sdk-metrics";
+import { type OtlpProtocol, otlpProtocol } from "./otlp-protocol.js";
 
 /**
  * The metric readers NodeSDK builds from the standard variables (OTEL_METRICS_EXPORTER, the OTLP protocol,
@@ -69,29 +70,20 @@ function exportSchedule(env: NodeJS.ProcessEnv) {
   return { exportIntervalMillis, exportTimeoutMillis };
 }
 
-/** The OTLP metric exporter for each value of OTEL_EXPORTER_OTLP_PROTOCOL. */
-const OTLP_EXPORTERS: Record<string, () => PushMetricExporter> = {
+/** The OTLP metric exporter for each protocol. */
+const OTLP_EXPORTERS: Record<OtlpProtocol, () => PushMetricExporter> = {
   "http/protobuf": () => new ProtobufMetricExporter(),
   "http/json": () => new JsonMetricExporter(),
   grpc: () => new GrpcMetricExporter(),
 };
 
 function otlpExporter(env: NodeJS.ProcessEnv): PushMetricExporter {
-  const protocol =
-    (env.OTEL_EXPORTER_OTLP_METRICS_PROTOCOL || env.OTEL_EXPORTER_OTLP_PROTOCOL)?.trim() || "http/protobuf";
-  let create = OTLP_EXPORTERS[protocol];
-  if (!create) {
-    diag.warn(`Unsupported OTLP metrics protocol "${protocol}": using http/protobuf.`);
-    create = OTLP_EXPORTERS["http/protobuf"] as () => PushMetricExporter;
-  }
-  const exporter = create();
+  const exporter = OTLP_EXPORTERS[otlpProtocol(env, "METRICS")]();
   // An exporter that states no preference gets the reader's default, cumulative.
   const temporality =
     exporter.selectAggregationTemporality?.(InstrumentType.HISTOGRAM) ?? AggregationTemporality.CUMULATIVE;
   if (temporality !== AggregationTemporality.CUMULATIVE) {
-    diag.warn(
-      "Model histograms and http.server.request.duration are exported cumulative whatever the temporality preference.",
-    );
+    diag.warn("Model histograms are exported cumulative whatever the temporality preference.");
   }
   return exporter;
 }

@@ -6,7 +6,6 @@ import { envDetector, hostDetector, osDetector, resourceFromAttributes } from "@
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { SERVER_VERSION } from "../server-info.js";
-import { CellMeterProvider } from "./cell-meter-provider.js";
 import type { ExportFailureLog } from "./export-failure-log.js";
 import { metricReadersFromEnv, prometheusExporterPort } from "./metric-readers.js";
 import { modelHistograms } from "./model-histograms.js";
@@ -17,7 +16,7 @@ import { RequestContextManager } from "./request-context-manager.js";
 const ATTR_SERVICE_INSTANCE_ID = "service.instance.id";
 
 /** The HTTP instrumentation's name, which is also its key in the auto-instrumentations' configuration. */
-export const HTTP_INSTRUMENTATION = "@opentelemetry/instrumentation-http";
+const HTTP_INSTRUMENTATION = "@opentelemetry/instrumentation-http";
 
 export interface Telemetry {
   /** Receives export failures; set once the logger exists. */
@@ -57,7 +56,6 @@ export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
     },
     DiagLogLevel.WARN,
   );
-  const httpMeterProvider = new CellMeterProvider();
   const instrumentations = getNodeAutoInstrumentations({
     "@opentelemetry/instrumentation-pino": { disableLogSending: true },
     [HTTP_INSTRUMENTATION]: {
@@ -77,15 +75,9 @@ export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
     }),
     resourceDetectors: [envDetector, hostDetector, osDetector],
     contextManager: new RequestContextManager(),
-    metricReaders: metricReadersFromEnv(env, [modelHistograms, httpMeterProvider]),
+    metricReaders: metricReadersFromEnv(env, [modelHistograms]),
     instrumentations,
   });
   sdk.start();
-  // After start, which gave every instrumentation the SDK's meter provider and made it the global one.
-  for (const instrumentation of instrumentations) {
-    if (instrumentation.instrumentationName === HTTP_INSTRUMENTATION) {
-      instrumentation.setMeterProvider(httpMeterProvider);
-    }
-  }
   return telemetry;
 }
