@@ -5,12 +5,14 @@ import { setGlobalErrorHandler } from "@opentelemetry/core";
 import { envDetector, hostDetector, osDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import type { Config } from "../config.js";
 import { SERVER_VERSION } from "../server-info.js";
 import type { ExportFailureLog } from "./export-failure-log.js";
 import { metricReadersFromEnv, prometheusExporterPort } from "./metric-readers.js";
 import { modelHistograms } from "./model-histograms.js";
 import { applyOtelDefaults } from "./otel-defaults.js";
 import { RequestContextManager } from "./request-context-manager.js";
+import { keepingSpanProcessors } from "./span-processors.js";
 
 /** `service.instance.id` is incubating in semantic conventions, so the package exports it only there. */
 const ATTR_SERVICE_INSTANCE_ID = "service.instance.id";
@@ -26,11 +28,14 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
+/** The API's own settings the telemetry reads. */
+export type TelemetrySettings = Pick<Config, "TELEMETRY_PROFILE" | "TRACE_KEEP_RATIO" | "TRACE_SLOW_SECONDS">;
+
 /**
- * Starts the OpenTelemetry Node SDK, configured by the standard OTEL_* variables. Called before the app is
- * imported, so the instrumentations patch http and pino as they load.
+ * Starts the OpenTelemetry Node SDK, configured by the standard OTEL_* variables and `settings`. Called
+ * before the app is imported, so the instrumentations patch http and pino as they load.
  */
-export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
+export function startTelemetry(env: NodeJS.ProcessEnv, settings: TelemetrySettings): Telemetry {
   applyOtelDefaults(env);
   const scrapePort = prometheusExporterPort(env);
   const telemetry: Telemetry = {
@@ -77,6 +82,14 @@ export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
     contextManager: new RequestContextManager(),
     metricReaders: metricReadersFromEnv(env, [modelHistograms]),
     instrumentations,
+    // The full profile leaves the span processors to NodeSDK.
+    spanProcessors:
+      settings.TELEMETRY_PROFILE === "production"
+        ? keepingSpanProcessors(env, {
+            ratio: settings.TRACE_KEEP_RATIO,
+            slowSeconds: settings.TRACE_SLOW_SECONDS,
+          })
+        : undefined,
   });
   sdk.start();
   return telemetry;
