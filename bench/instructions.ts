@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { OTEL_DEFAULTS } from "../ml-api/src/telemetry/otel-defaults.js";
 import { type ApiProcess, poll, spawnListening } from "../test/support/api-process.js";
 import { markdownTable } from "./markdown-table.js";
-import { REGISTER_SDK, SDK_VARIANTS, type SdkVariant } from "./sdk-variants.js";
+import { REGISTER_SDK, SDK_VARIANTS, type SdkVariant, STOCK } from "./sdk-variants.js";
 import { singleRowLoad } from "./single-row-load.js";
 
 /**
@@ -47,16 +47,17 @@ const WITHOUT_HTTP = {
 
 const VARIANTS: SdkVariant[] = [
   ...SDK_VARIANTS,
+  STOCK,
   {
     name: "SDK, no HTTP instrumentation",
     env: WITHOUT_HTTP,
-    sdk: true,
+    nodeArgs: REGISTER_SDK,
   },
   // Against the row above: what exporting one span per request (the inference span) costs.
   {
     name: "SDK, no HTTP instrumentation, traces not exported",
     env: { ...WITHOUT_HTTP, OTEL_TRACES_EXPORTER: "none" },
-    sdk: true,
+    nodeArgs: REGISTER_SDK,
   },
 ];
 
@@ -115,7 +116,7 @@ async function measureVariant(v: SdkVariant, sinkPort: number): Promise<Instruct
       OTEL_BSP_SCHEDULE_DELAY: HOURS,
       ...v.env,
     },
-    v.sdk ? REGISTER_SDK : [],
+    [...v.nodeArgs],
     {
       wrapper: [
         "valgrind",
