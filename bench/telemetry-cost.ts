@@ -1,16 +1,17 @@
 import { parseArgs } from "node:util";
+import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
-import { markdownTable } from "./markdown-table.js";
-import { percentile } from "./percentile.js";
-import { cpuMicros } from "./process-cpu.js";
+import { markdownTable } from "./lib/markdown-table.js";
+import { percentile } from "./lib/percentile.js";
+import { cpuMicros } from "./lib/process-cpu.js";
 import {
   INFERWATCH_DEFAULTS,
   INFERWATCH_PRODUCTION,
   NO_SDK,
   type SdkVariant,
   STOCK,
-} from "./sdk-variants.js";
-import { loneRequestLatencies, singleRowLoad } from "./single-row-load.js";
+} from "./lib/sdk-variants.js";
+import { loneRequestLatencies, singleRowLoad } from "./lib/single-row-load.js";
 
 /**
  * What inferwatch's telemetry costs the API, against what a user would otherwise start with: server CPU
@@ -23,7 +24,7 @@ import { loneRequestLatencies, singleRowLoad } from "./single-row-load.js";
  * The stock setup runs with the resource detectors that read this machine only: its default also asks
  * cloud metadata services, at addresses off this machine that no bench may contact, once at start.
  *
- *   npm run bench:telemetry-cost -- [--rounds 3] [--requests 40000] [--lone 3000]
+ *   npm run bench -- telemetry-cost [--rounds 3] [--requests 40000] [--lone 3000]
  */
 const { values } = parseArgs({
   options: {
@@ -64,13 +65,13 @@ async function measure(api: ApiProcess, sink: ApiProcess): Promise<Sample> {
   return { cpuMicros: micros, p99: percentile(latencies, 0.99), exports: exports as Sample["exports"] };
 }
 
-const sink = await spawnListening("bench/otlp-sink.ts");
+const sink = await spawnListening("bench/lib/otlp-sink.ts");
 const samples = new Map<string, Sample[]>();
 try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const v of round % 2 ? VARIANTS : [...VARIANTS].reverse()) {
       const api = await spawnListening(
-        "ml-api/dist/main.js",
+        API_DIST.main,
         { LOG_LEVEL: "info", OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`, ...v.env },
         [...v.nodeArgs],
       );
