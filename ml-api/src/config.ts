@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
+import { SLO } from "../../contract/alerting-config.js";
 
 /** The trained models of this repository (from `src/` and `dist/` alike); `MODEL_REPOSITORY` points elsewhere. */
 export const BUNDLED_MODEL_REPOSITORY = fileURLToPath(new URL("../models", import.meta.url));
@@ -88,9 +89,9 @@ const SETTINGS = {
   TRACE_SLOW_SECONDS: {
     type: "number",
     exclusiveMinimum: 0,
-    default: 0.1,
+    default: SLO.latencyThresholdSeconds,
     description:
-      "With `TELEMETRY_PROFILE=production`: a request that took this long or longer keeps its trace (the latency SLO's threshold by default).",
+      "With `TELEMETRY_PROFILE=production`: a request that took this long or longer keeps its trace; by default the inference latency SLO's threshold.",
   },
   LOG_LEVEL: {
     type: "string",
