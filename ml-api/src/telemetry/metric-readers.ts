@@ -17,9 +17,12 @@ import { type OtlpProtocol, otlpProtocol } from "./otlp-protocol.js";
 /**
  * The metric readers NodeSDK builds from the standard variables (OTEL_METRICS_EXPORTER, the OTLP protocol,
  * OTEL_METRIC_EXPORT_INTERVAL and _TIMEOUT, the Prometheus exporter's host and port), with the same
- * defaults, plus `producers` attached to each: NodeSDK offers no way to add a MetricProducer to the readers
- * it builds. The OTLP exporters read their own endpoint, headers and temporality from process.env, as they
- * do under NodeSDK.
+ * defaults, plus `producers` attached to each. The OTLP exporters read their own endpoint, headers and
+ * temporality from process.env, as they do under NodeSDK.
+ *
+ * SDK workaround, there only for the model histograms' cells (histogram-cells.ts, which says what they
+ * save): NodeSDK takes metric readers whole or builds them all from OTEL_* itself, with no way to attach a
+ * MetricProducer to the ones it builds; no upstream issue asks for one. Goes with the cells.
  */
 export function metricReadersFromEnv(env: NodeJS.ProcessEnv, producers: MetricProducer[]): MetricReader[] {
   const exporters = metricExporterNames(env);

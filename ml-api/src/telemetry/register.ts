@@ -5,8 +5,11 @@
 import { register } from "node:module";
 import { createAddHookMessageChannel } from "import-in-the-middle";
 
-// Registered bare, the hook wraps every module the API imports, its own included, in a proxy module, and
-// calls across modules pay for it; told which modules the instrumentations patch, it wraps only those.
+// SDK workaround. Registered bare, the hook wraps every module the API imports, its own included, in a proxy
+// module, and calls across modules pay for it; told which modules the instrumentations patch, it wraps only
+// those (`npm run bench -- instructions` against a build with the bare hook; docs/performance.md, "SDK
+// workarounds"). Upstream: open-telemetry/opentelemetry-js#6984 asks for this include list as the default.
+// Can go when @opentelemetry/instrumentation's hook registers with it by itself.
 const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
 register("@opentelemetry/instrumentation/hook.mjs", import.meta.url, registerOptions);
 
