@@ -74,6 +74,8 @@ try {
         API_DIST.main,
         { LOG_LEVEL: "info", OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`, ...v.env },
         [...v.nodeArgs],
+        // Starting the SDK and loading its instrumentations takes seconds on a busy machine.
+        { startTimeoutMs: 60_000 },
       );
       try {
         const sample = await measure(api, sink);
