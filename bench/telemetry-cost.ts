@@ -21,9 +21,6 @@ import { loneRequestLatencies, singleRowLoad } from "./lib/single-row-load.js";
  * sink, which counts them, so each variant is seen to export many times within its run. After the
  * saturated run, `--lone` requests on one connection give the p99 a request pays that waits behind none.
  *
- * The stock setup runs with the resource detectors that read this machine only: its default also asks
- * cloud metadata services, at addresses off this machine that no bench may contact, once at start.
- *
  *   npm run bench -- telemetry-cost [--rounds 3] [--requests 40000] [--lone 3000]
  */
 const { values } = parseArgs({
@@ -37,13 +34,7 @@ const ROUNDS = Number(values.rounds);
 const REQUESTS = Number(values.requests);
 const LONE = Number(values.lone);
 
-const LOCAL_DETECTORS = { OTEL_NODE_RESOURCE_DETECTORS: "env,host,os,process,serviceinstance,container" };
-const VARIANTS: SdkVariant[] = [
-  NO_SDK,
-  INFERWATCH_DEFAULTS,
-  INFERWATCH_PRODUCTION,
-  { ...STOCK, env: { ...STOCK.env, ...LOCAL_DETECTORS } },
-];
+const VARIANTS: SdkVariant[] = [NO_SDK, INFERWATCH_DEFAULTS, INFERWATCH_PRODUCTION, STOCK];
 const SIGNALS = ["traces", "metrics", "logs"] as const;
 
 interface Sample {
@@ -99,7 +90,7 @@ const of = (v: SdkVariant) => samples.get(v.name) ?? [];
 const cpu = (v: SdkVariant) => of(v).map((s) => s.cpuMicros);
 /** Per round, what a variant adds over no SDK: rounds alternate, so each round's figures belong together. */
 const added = (v: SdkVariant) => cpu(v).map((c, i) => c - (cpu(NO_SDK)[i] as number));
-const stockAdded = added(VARIANTS[3] as SdkVariant);
+const stockAdded = added(STOCK);
 const range = (xs: number[], digits = 0) =>
   `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
 console.log(

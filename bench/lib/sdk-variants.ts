@@ -6,7 +6,15 @@ export const REGISTER_SDK = ["--import", API_DIST.register];
  * The setup a user starts from without inferwatch's: OpenTelemetry's zero-code instrumentation, every
  * default instrumentation and exporter, preloaded into the same compiled API.
  */
-export const STOCK_ZERO_CODE = ["--require", "@opentelemetry/auto-instrumentations-node/register"];
+/**
+ * The stock setup with the resource detectors that read this machine only: its default also asks cloud
+ * metadata services, at addresses off this machine that no bench may contact, once at start.
+ */
+export const STOCK: SdkVariant = {
+  name: "stock zero-code",
+  env: { OTEL_NODE_RESOURCE_DETECTORS: "env,host,os,process,serviceinstance,container" },
+  nodeArgs: STOCK_ZERO_CODE,
+};
 
 /** One configuration of the API a per-request cost bench measures. */
 export interface SdkVariant {
