@@ -12,6 +12,13 @@ export const CONFIG_SCHEMA = {
   type: "object",
   properties: {
     PORT: { type: "integer", minimum: 0, maximum: 65535, default: 8002, description: "HTTP port." },
+    GRPC_PORT: {
+      type: "integer",
+      minimum: 0,
+      maximum: 65535,
+      default: 8001,
+      description: "gRPC port (Open Inference Protocol, health, reflection); Triton's default.",
+    },
     HOST: { type: "string", minLength: 1, default: "0.0.0.0", description: "Address to listen on." },
     MODEL_REPOSITORY: {
       type: "string",
@@ -23,7 +30,8 @@ export const CONFIG_SCHEMA = {
       type: "integer",
       minimum: 1024,
       default: 1_048_576,
-      description: "Largest request body accepted; larger bodies get 413.",
+      description:
+        "Largest request body accepted; larger bodies get 413, larger gRPC messages RESOURCE_EXHAUSTED.",
     },
     MAX_BATCH_ROWS: {
       type: "integer",
@@ -81,6 +89,7 @@ export const CONFIG_SCHEMA = {
   },
   required: [
     "PORT",
+    "GRPC_PORT",
     "HOST",
     "MODEL_REPOSITORY",
     "MAX_BODY_BYTES",
@@ -97,6 +106,7 @@ export const CONFIG_SCHEMA = {
 
 export interface Config {
   PORT: number;
+  GRPC_PORT: number;
   HOST: string;
   MODEL_REPOSITORY: string;
   MAX_BODY_BYTES: number;

@@ -15,7 +15,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL);
   const running = await startServer(config, logger);
-  logger.info({ port: running.port, host: config.HOST, models: config.MODEL_REPOSITORY }, "listening");
+  logger.info(
+    { port: running.port, grpcPort: running.grpcPort, host: config.HOST, models: config.MODEL_REPOSITORY },
+    "listening",
+  );
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;

@@ -1,67 +1,13 @@
 import { type RequestHandler, Router } from "express";
-import type { LoadedModel } from "../inference/loaded-model.js";
 import { SERVER_NAME, SERVER_VERSION } from "../server-info.js";
-import {
-  admitInference,
-  type InferenceDeps,
-  type InferenceProtocol,
-  inferenceHandler,
-} from "./inference-handler.js";
+import type { InferenceDeps } from "../serving/inference-call.js";
+import { PLATFORM, signature, V2_EXTENSIONS, V2_INFER } from "../serving/v2-protocol.js";
+import { admitInference, inferenceHandler } from "./inference-handler.js";
 import { jsonBody } from "./json-body.js";
 import type { RouteLimits } from "./kserve-v1-routes.js";
 import { labelRoute } from "./route-label.js";
-import { parseV2Request, type V2Request } from "./v2-request.js";
-import {
-  type MetadataTensor,
-  OUTPUT_LABEL,
-  OUTPUT_PROBABILITIES,
-  type ResponseTensor,
-} from "./v2-tensors.js";
-
-/** The platform name the protocol defines for ONNX models run by ONNX Runtime. */
-const PLATFORM = "onnx_onnxv1";
-
-/** The protocol's extension list; the repository extension is the only one served. */
-export const V2_EXTENSIONS = ["model_repository"];
 
 type ModelParams = { name: string; version?: string };
-
-function signature(model: LoadedModel): { inputs: MetadataTensor[]; outputs: MetadataTensor[] } {
-  return {
-    inputs: model.profile.features.map((f) => ({
-      name: f.name,
-      datatype: f.type === "numeric" ? "FP32" : "BYTES",
-      shape: [-1],
-    })),
-    outputs: [
-      { name: OUTPUT_LABEL, datatype: "BYTES", shape: [-1] },
-      { name: OUTPUT_PROBABILITIES, datatype: "FP32", shape: [-1, model.profile.classes.length] },
-    ],
-  };
-}
-
-const V2_INFER: InferenceProtocol<V2Request> = {
-  parse: parseV2Request,
-  respond: (model, request, { predictions, probabilities }) => {
-    const rows = predictions.length;
-    const outputs: ResponseTensor[] = request.outputs.map((output) =>
-      output === OUTPUT_LABEL
-        ? { name: output, datatype: "BYTES", shape: [rows], data: predictions.map((p) => p.label) }
-        : {
-            name: output,
-            datatype: "FP32",
-            shape: [rows, model.profile.classes.length],
-            data: Array.from(probabilities),
-          },
-    );
-    return {
-      model_name: model.name,
-      model_version: model.version,
-      ...(request.id === undefined ? {} : { id: request.id }),
-      outputs,
-    };
-  },
-};
 
 /**
  * Open Inference Protocol V2 REST data plane. Every model route exists with and without
