@@ -21,9 +21,15 @@ const definition = loadPackageDefinition(
   loadSync(INFERENCE_PROTO_PATH, { keepCase: true, longs: Number, enums: String, defaults: true }),
 ) as Message;
 
+type UnaryMethod = (
+  request: Message,
+  metadata: Metadata,
+  callback: (error: ServiceError | null, response: Message) => void,
+) => void;
+
 /** A real gRPC client (grpc-js over HTTP/2, plaintext) for the protocol's service on `port`. */
 export function inferenceClient(port: number, options: Record<string, number> = {}): InferenceClient {
-  const client: Client & Record<string, Function> = new definition.inference.GRPCInferenceService(
+  const client: Client & Record<string, UnaryMethod> = new definition.inference.GRPCInferenceService(
     `127.0.0.1:${port}`,
     credentials.createInsecure(),
     options,
@@ -31,7 +37,7 @@ export function inferenceClient(port: number, options: Record<string, number> = 
   return {
     call: (method, request, metadata = new Metadata()) =>
       new Promise((resolve) => {
-        (client[method] as Function).call(
+        (client[method] as UnaryMethod).call(
           client,
           request,
           metadata,

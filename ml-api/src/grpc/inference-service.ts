@@ -1,14 +1,14 @@
 import { performance } from "node:perf_hooks";
 import type { ServerUnaryCall, sendUnaryData, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { ApiError, OverloadedError } from "../errors.js";
+import { ApiError, InvalidInputError, OverloadedError } from "../errors.js";
 import { SERVER_NAME, SERVER_VERSION } from "../server-info.js";
 import { type InferenceDeps, recordRefusal, runInference } from "../serving/inference-call.js";
 import { PLATFORM, signature, V2_EXTENSIONS } from "../serving/v2-protocol.js";
 import type { RpcServerDuration } from "../telemetry/rpc-server-duration.js";
 import type { ModelInferRequest, ModelRequest } from "./messages.js";
 import { GRPC_INFER } from "./model-infer.js";
-import { INFERENCE_SERVICE } from "./service-definition.js";
+import { INFERENCE_SERVICE, MalformedMessage } from "./service-definition.js";
 import { SERVER_ERROR_CODES, statusName, toServiceError } from "./status.js";
 
 type Handler = (request: never) => unknown;
@@ -39,7 +39,15 @@ export function inferenceServiceImplementation(
           (performance.now() - started) / 1000,
         );
       Promise.resolve()
-        .then(() => handle(call.request as never))
+        .then(() => {
+          if (call.request instanceof MalformedMessage) {
+            throw new InvalidInputError(
+              `message: not a valid ${method} request (${call.request.problem.slice(0, 200)})`,
+              "malformed_message",
+            );
+          }
+          return handle(call.request as never);
+        })
         .then(
           (response) => {
             finish(0);

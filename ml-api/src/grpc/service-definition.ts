@@ -23,7 +23,31 @@ const LOADER_OPTIONS: Options = {
 };
 
 export const inferencePackage: PackageDefinition = loadSync(INFERENCE_PROTO_PATH, LOADER_OPTIONS);
-export const inferenceService = inferencePackage[INFERENCE_SERVICE] as ServiceDefinition;
+
+/** A request whose bytes are no valid message of its type: the handler answers INVALID_ARGUMENT. */
+export class MalformedMessage {
+  constructor(readonly problem: string) {}
+}
+
+/**
+ * The inference service with request decoding that cannot fail: grpc-js answers a request that does not
+ * decode with INTERNAL, which would blame the server for the client's bytes.
+ */
+export const inferenceService: ServiceDefinition = Object.fromEntries(
+  Object.entries(inferencePackage[INFERENCE_SERVICE] as ServiceDefinition).map(([name, method]) => [
+    name,
+    {
+      ...method,
+      requestDeserialize: (bytes: Buffer) => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch (error) {
+          return new MalformedMessage(error instanceof Error ? error.message : String(error));
+        }
+      },
+    },
+  ]),
+);
 
 /** Every service the server offers, for reflection: the protocol's and grpc.health.v1's. */
 export const servedPackages: PackageDefinition = {
