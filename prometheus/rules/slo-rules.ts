@@ -1,3 +1,4 @@
+import { SERVER_ERROR_CODES, statusName } from "../../ml-api/src/grpc/status.js";
 import { ATTR, type Outcome } from "../../ml-api/src/telemetry/metric-catalogue.js";
 import { PROM, promLabel } from "../../ml-api/src/telemetry/prometheus-names.js";
 import {
@@ -9,7 +10,7 @@ import {
   type SloTargets,
 } from "./alerting-config.js";
 import type { Timescale } from "./duration.js";
-import { EXTERNAL, PROBE_ROUTES } from "./external-metrics.js";
+import { EXTERNAL, PROBE_ROUTES, PROBE_RPC_METHODS } from "./external-metrics.js";
 import { noVersionReady } from "./model-alerts.js";
 import {
   type AlertingRule,
@@ -56,7 +57,10 @@ function recordName(sli: Sli, what: "requests" | "errors", window: string): stri
 export function slis(targets: SloTargets = SLO): Sli[] {
   checkLatencyThreshold(targets.latencyThresholdSeconds);
   const probes = `http_route!~"${PROBE_ROUTES.join("|")}"`;
+  const rpcProbes = `rpc_method!~"${PROBE_RPC_METHODS.join("|")}"`;
   const http = `${EXTERNAL.httpDuration}_count`;
+  const rpc = `${EXTERNAL.rpcDuration}_count`;
+  const rpcFailed = `rpc_status_code=~"${SERVER_ERROR_CODES.map(statusName).join("|")}"`;
   const inference = `${PROM.inferenceDuration}_count`;
   const success = `${OUTCOME}="success"`;
   // The bound as the exporter writes it: a non-whole number reads the same in Prometheus 2 and 3.
@@ -68,8 +72,14 @@ export function slis(targets: SloTargets = SLO): Sli[] {
           slo: "availability",
           level,
           by,
-          total: (w) => sum(by, `rate(${http}{${probes}}[${w}])`),
-          bad: (w) => sum(by, `rate(${http}{${probes}, http_response_status_code=~"5.."}[${w}])`),
+          // HTTP requests and gRPC calls together; `or` keeps both sets of series (their labels differ) and
+          // either alone when the other protocol has no traffic.
+          total: (w) => sum(by, `rate(${http}{${probes}}[${w}])\nor\nrate(${rpc}{${rpcProbes}}[${w}])`),
+          bad: (w) =>
+            sum(
+              by,
+              `rate(${http}{${probes}, http_response_status_code=~"5.."}[${w}])\nor\nrate(${rpc}{${rpcProbes}, ${rpcFailed}}[${w}])`,
+            ),
         }
       : {
           slo: "availability",
@@ -159,7 +169,7 @@ function burnAlert(sli: Sli, alert: BurnAlert, scale: Timescale, targets: SloTar
   const what =
     sli.slo === "availability"
       ? sli.level === "service"
-        ? "requests answered 5xx"
+        ? "requests answered 5xx or with a gRPC server-error status"
         : "inference requests answered unavailable or error"
       : `successful inference requests slower than ${num(targets.latencyThresholdSeconds)} s`;
   const pace = alert.severity === "critical" ? "fast" : "slowly";

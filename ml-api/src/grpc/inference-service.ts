@@ -8,7 +8,8 @@ import { PLATFORM, signature, V2_EXTENSIONS } from "../serving/v2-protocol.js";
 import type { RpcServerDuration } from "../telemetry/rpc-server-duration.js";
 import type { ModelInferRequest, ModelRequest } from "./messages.js";
 import { GRPC_INFER } from "./model-infer.js";
-import { INFERENCE_SERVICE, MalformedMessage } from "./service-definition.js";
+import { MalformedMessage } from "./service-definition.js";
+import { rpcMethod } from "./service-name.js";
 import { SERVER_ERROR_CODES, statusName, toServiceError } from "./status.js";
 
 type Handler = (request: never) => unknown;
@@ -33,7 +34,7 @@ export function inferenceServiceImplementation(
       const started = performance.now();
       const finish = (code: number) =>
         duration.record(
-          `${INFERENCE_SERVICE}/${method}`,
+          rpcMethod(method),
           statusName(code),
           SERVER_ERROR_CODES.includes(code),
           (performance.now() - started) / 1000,

@@ -2,12 +2,14 @@ import { fileURLToPath } from "node:url";
 import type { ServiceDefinition } from "@grpc/grpc-js";
 import { loadSync, type Options, type PackageDefinition } from "@grpc/proto-loader";
 import { protoPath as HEALTH_PROTO_PATH } from "grpc-health-check";
+import { INFERENCE_SERVICE } from "./service-name.js";
+
+export { INFERENCE_SERVICE };
 
 /** The Open Inference Protocol's gRPC service, from `ml-api/proto/` (beside `src/` and `dist/` alike). */
 export const INFERENCE_PROTO_PATH = fileURLToPath(
   new URL("../../proto/open_inference_grpc.proto", import.meta.url),
 );
-export const INFERENCE_SERVICE = "inference.GRPCInferenceService";
 
 /**
  * Field names as the proto spells them (snake_case), 64-bit integers as JavaScript numbers (a shape or
