@@ -91,6 +91,10 @@ const SPAN_DURATION = EXTERNAL.spanDuration;
 export const RECORDED = {
   /** Requests by route and status code: request rate, responses and error ratio on the overview. */
   httpRequests: over("rate", `${EXTERNAL.httpDuration}_count`, ["http_route", "http_response_status_code"]),
+  /** gRPC calls by method and status code: the overview's gRPC row. */
+  rpcCalls: over("rate", `${EXTERNAL.rpcDuration}_count`, ["rpc_method", "rpc_status_code"]),
+  /** gRPC call latency by method (overview). */
+  rpcLatency: quantiles([0.5, 0.99], EXTERNAL.rpcDuration, ["rpc_method"]),
   /** Server span latency by route (overview). */
   routeLatency: quantiles([0.5, 0.95, 0.99], SPAN_DURATION, ["http_route"], [`span_kind="SPAN_KIND_SERVER"`]),
   /** Internal span latency by span name (the inference span on the model dashboard). */
