@@ -4,9 +4,9 @@ import autocannon from "autocannon";
 import { spawnListening } from "../test/support/api-process.js";
 import { inferenceClient, inferRequest } from "../test/support/grpc-client.js";
 import { v2Body } from "../test/support/penguins.js";
-import { percentile } from "./percentile.js";
-import { cpuMicros } from "./process-cpu.js";
-import { REGISTER_SDK } from "./sdk-variants.js";
+import { percentile } from "./lib/percentile.js";
+import { cpuMicros } from "./lib/process-cpu.js";
+import { REGISTER_SDK } from "./lib/sdk-variants.js";
 
 /**
  * The same inference over REST (Open Inference Protocol V2 JSON, autocannon) and gRPC (the protocol's
@@ -16,7 +16,7 @@ import { REGISTER_SDK } from "./sdk-variants.js";
  * fixed number of calls in flight over one HTTP/2 connection (grpc-js multiplexes a channel's calls), each
  * sent when the last of its slot is answered, for a fixed time.
  *
- *   npm run build && tsx bench/grpc-vs-rest.ts -- [--rounds 3] [--seconds 10] [--concurrency 16]
+ *   npm run bench -- grpc-vs-rest [--rounds 3] [--seconds 10] [--concurrency 16]
  */
 const { values } = parseArgs({
   options: {
@@ -50,7 +50,7 @@ interface Sample {
   cpuMicros: number;
 }
 
-const sink = await spawnListening("bench/otlp-sink.ts");
+const sink = await spawnListening("bench/lib/otlp-sink.ts");
 const api = await spawnListening(
   "ml-api/dist/main.js",
   { LOG_LEVEL: "info", OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` },

@@ -1,6 +1,3 @@
-import { SERVER_ERROR_CODES, statusName } from "../../ml-api/src/grpc/status.js";
-import { ATTR, type Outcome } from "../../ml-api/src/telemetry/metric-catalogue.js";
-import { PROM, promLabel } from "../../ml-api/src/telemetry/prometheus-names.js";
 import {
   BURN_ALERTS,
   type BurnAlert,
@@ -8,10 +5,14 @@ import {
   MIN_EVENTS_IN_LONG_WINDOW,
   SLO,
   type SloTargets,
-} from "./alerting-config.js";
-import type { Timescale } from "./duration.js";
-import { EXTERNAL, PROBE_ROUTES, PROBE_RPC_METHODS } from "./external-metrics.js";
+} from "../../contract/alerting-config.js";
+import type { Timescale } from "../../contract/duration.js";
+import { ATTR, type Outcome } from "../../contract/metric-catalogue.js";
+import { PROM, promLabel } from "../../contract/prometheus-names.js";
+import { RPC_SERVER_ERROR_STATUSES } from "../../contract/rpc-names.js";
+import { type SloName, sliRecordName } from "../../contract/slo-series.js";
 import { noVersionReady } from "./model-alerts.js";
+import { EXTERNAL, PROBE_ROUTES, PROBE_RPC_METHODS } from "./rule-inputs.js";
 import {
   type AlertingRule,
   alertRule,
@@ -33,8 +34,6 @@ const MODEL = promLabel(ATTR.model);
 const OUTCOME = promLabel(ATTR.outcome);
 const BAD_OUTCOMES: readonly Outcome[] = ["unavailable", "error"];
 
-export type SloName = "availability" | "latency";
-
 interface Sli {
   slo: SloName;
   level: "service" | "model";
@@ -46,13 +45,8 @@ interface Sli {
   bad(window: string): string;
 }
 
-/** The recording rules' names, kubernetes-mixin style: `<labels kept>:<what>:<operation>`. */
-function recordName(sli: Sli, what: "requests" | "errors", window: string): string {
-  const level = sli.by.join("_");
-  return what === "requests"
-    ? `${level}:inferwatch_${sli.slo}_requests:rate${window}`
-    : `${level}:inferwatch_${sli.slo}_errors:ratio_rate${window}`;
-}
+const recordName = (sli: Sli, what: "requests" | "errors", window: string) =>
+  sliRecordName(sli.by, sli.slo, what, window);
 
 export function slis(targets: SloTargets = SLO): Sli[] {
   checkLatencyThreshold(targets.latencyThresholdSeconds);
@@ -60,7 +54,7 @@ export function slis(targets: SloTargets = SLO): Sli[] {
   const rpcProbes = `rpc_method!~"${PROBE_RPC_METHODS.join("|")}"`;
   const http = `${EXTERNAL.httpDuration}_count`;
   const rpc = `${EXTERNAL.rpcDuration}_count`;
-  const rpcFailed = `rpc_status_code=~"${SERVER_ERROR_CODES.map(statusName).join("|")}"`;
+  const rpcFailed = `rpc_status_code=~"${RPC_SERVER_ERROR_STATUSES.join("|")}"`;
   const inference = `${PROM.inferenceDuration}_count`;
   const success = `${OUTCOME}="success"`;
   // The bound as the exporter writes it: a non-whole number reads the same in Prometheus 2 and 3.

@@ -1,12 +1,12 @@
 import { spawnSync } from "node:child_process";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { RPC } from "../../grafana/src/metrics.js";
+import { RPC } from "../../contract/external-metrics.js";
+import { METRICS, type MetricKey } from "../../contract/metric-catalogue.js";
+import { PROM } from "../../contract/prometheus-names.js";
+import { rpcMethod } from "../../contract/rpc-names.js";
 import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
-import { rpcMethod } from "../../ml-api/src/grpc/service-name.js";
-import { METRICS, type MetricKey } from "../../ml-api/src/telemetry/metric-catalogue.js";
 import { OTEL_DEFAULTS } from "../../ml-api/src/telemetry/otel-defaults.js";
-import { PROM } from "../../ml-api/src/telemetry/prometheus-names.js";
 import { binary } from "../../stack/layout.js";
 import { seeded } from "../../traffic/random.js";
 import { MIX, type PlannedRequest, RequestMix, ROUTES, v2Body } from "../../traffic/request-mix.js";

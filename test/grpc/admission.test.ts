@@ -1,8 +1,8 @@
 import { type IncomingMessage, request } from "node:http";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ATTR, METRICS } from "../../contract/metric-catalogue.js";
 import { RETRY_PUSHBACK_KEY } from "../../ml-api/src/grpc/status.js";
-import { ATTR, METRICS } from "../../ml-api/src/telemetry/metric-catalogue.js";
 import { type InferenceClient, inferenceClient, inferRequest } from "../support/grpc-client.js";
 import { startTestApi, type TestApi } from "../support/in-process-api.js";
 import { ADELIE_V1, withoutSex } from "../support/penguins.js";

@@ -1,8 +1,8 @@
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ATTR, METRICS } from "../../contract/metric-catalogue.js";
 import { INFERENCE_SERVICE } from "../../ml-api/src/grpc/service-definition.js";
 import { RETRY_PUSHBACK_KEY } from "../../ml-api/src/grpc/status.js";
-import { ATTR, METRICS } from "../../ml-api/src/telemetry/metric-catalogue.js";
 import { type InferenceClient, inferenceClient, inferRequest, type Message } from "../support/grpc-client.js";
 import { startTestApi, type TestApi } from "../support/in-process-api.js";
 import { ADELIE_V1, GENTOO_V1, v2Body, withoutSex } from "../support/penguins.js";

@@ -1,6 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { ServerUnaryCall, sendUnaryData, UntypedServiceImplementation } from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import { rpcMethod } from "../../../contract/rpc-names.js";
 import { ApiError, InvalidInputError, OverloadedError } from "../errors.js";
 import { SERVER_NAME, SERVER_VERSION } from "../server-info.js";
 import { type InferenceDeps, recordRefusal, runInference } from "../serving/inference-call.js";
@@ -9,7 +10,6 @@ import type { RpcServerDuration } from "../telemetry/rpc-server-duration.js";
 import type { ModelInferRequest, ModelRequest } from "./messages.js";
 import { GRPC_INFER } from "./model-infer.js";
 import { MalformedMessage } from "./service-definition.js";
-import { rpcMethod } from "./service-name.js";
 import { SERVER_ERROR_CODES, statusName, toServiceError } from "./status.js";
 
 type Handler = (request: never) => unknown;

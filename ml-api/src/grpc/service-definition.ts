@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import type { ServiceDefinition } from "@grpc/grpc-js";
 import { loadSync, type Options, type PackageDefinition } from "@grpc/proto-loader";
 import { protoPath as HEALTH_PROTO_PATH } from "grpc-health-check";
-import { INFERENCE_SERVICE } from "./service-name.js";
+import { INFERENCE_SERVICE } from "../../../contract/rpc-names.js";
 
 export { INFERENCE_SERVICE };
 

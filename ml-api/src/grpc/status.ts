@@ -1,4 +1,5 @@
 import { Metadata, type ServiceError, status } from "@grpc/grpc-js";
+import { RPC_SERVER_ERROR_STATUSES } from "../../../contract/rpc-names.js";
 import { ApiError } from "../errors.js";
 
 /**
@@ -15,18 +16,8 @@ const BY_HTTP_STATUS: Record<number, status> = {
 /** The standard gRPC retry hint: how long a client should wait before retrying, in milliseconds. */
 export const RETRY_PUSHBACK_KEY = "grpc-retry-pushback-ms";
 
-/**
- * Codes that blame the server, as the gRPC semantic conventions list them for server spans: the ones the
- * availability SLI counts as failures. Every other code is the client's (or a normal answer).
- */
-export const SERVER_ERROR_CODES: readonly status[] = [
-  status.UNKNOWN,
-  status.DEADLINE_EXCEEDED,
-  status.UNIMPLEMENTED,
-  status.INTERNAL,
-  status.UNAVAILABLE,
-  status.DATA_LOSS,
-];
+/** The codes of RPC_SERVER_ERROR_STATUSES: errors that blame the server. */
+export const SERVER_ERROR_CODES: readonly status[] = RPC_SERVER_ERROR_STATUSES.map((name) => status[name]);
 
 /** A status code's name (`INVALID_ARGUMENT`), as metrics and the semantic conventions write it. */
 export function statusName(code: status): string {

@@ -7,7 +7,7 @@ import {
   METRIC_RPC_SERVER_CALL_DURATION,
   RPC_SYSTEM_NAME_VALUE_GRPC,
 } from "@opentelemetry/semantic-conventions";
-import { RPC_SECONDS_BUCKETS } from "./histogram-buckets.js";
+import { RPC_SECONDS_BUCKETS } from "../../../contract/histogram-buckets.js";
 
 /**
  * `rpc.server.call.duration` of the stable RPC semantic conventions (which replaced the experimental

@@ -1,5 +1,5 @@
-import { HTTP, RPC, RUNTIME, SPAN_METRICS } from "../../grafana/src/metrics.js";
-import { rpcMethod } from "../../ml-api/src/grpc/service-name.js";
+import { HTTP, RPC, RUNTIME, SPAN_METRICS } from "../../contract/external-metrics.js";
+import { rpcMethod } from "../../contract/rpc-names.js";
 
 /**
  * Metrics the rules read that the ML API's catalogue does not define: the HTTP server metrics of the
