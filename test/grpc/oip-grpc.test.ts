@@ -58,7 +58,9 @@ function rawRequest(model: string, instances: Record<string, number | string | n
   const raw = typed.inputs.map((input: Message) => {
     if (input.datatype === "FP32") {
       const buffer = Buffer.alloc(input.contents.fp32_contents.length * 4);
-      input.contents.fp32_contents.forEach((v: number, i: number) => buffer.writeFloatLE(v, i * 4));
+      input.contents.fp32_contents.forEach((v: number, i: number) => {
+        buffer.writeFloatLE(v, i * 4);
+      });
       return buffer;
     }
     return Buffer.concat(
