@@ -23,9 +23,11 @@ async function main(): Promise<void> {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // stop() closes the listeners before its first await; the line follows, so whoever reads it finds
+    // the ports closed already.
+    const stopped = running.stop();
     logger.info({ signal }, "shutting down: draining in-flight requests");
-    running
-      .stop()
+    stopped
       .then(runShutdownHooks)
       .then(
         () => {
