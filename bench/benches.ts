@@ -16,7 +16,7 @@ export const BENCHES = {
   },
   "grpc-vs-rest": {
     question: "Requests per second, p99 and server CPU of gRPC against REST for the same inference",
-    build: true,
+    build: false,
   },
   "telemetry-cost": { question: "Server CPU per request of each telemetry setting", build: true },
   instructions: {

@@ -1,17 +1,17 @@
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { spawnListening } from "../test/support/api-process.js";
+import { spawnInstrumentedApi, spawnListening } from "../test/support/api-process.js";
 import { inferenceClient, inferRequest } from "../test/support/grpc-client.js";
 import { v2Body } from "../test/support/penguins.js";
 import { percentile } from "./lib/percentile.js";
 import { cpuMicros } from "./lib/process-cpu.js";
-import { REGISTER_SDK } from "./lib/sdk-variants.js";
 
 /**
  * The same inference over REST (Open Inference Protocol V2 JSON, autocannon) and gRPC (the protocol's
- * ModelInfer with typed contents, a grpc-js client), on one ML API as production runs it (compiled, SDK
- * loaded, exporting to a local OTLP sink). Round after round the protocols alternate, so machine noise hits
+ * ModelInfer with typed contents, a grpc-js client), on one ML API with the SDK loaded, exporting to a local
+ * OTLP sink, run from its sources as the tests run it: both protocols meet the same process, so the ratio is
+ * what it measures. Round after round the protocols alternate, so machine noise hits
  * both alike. No maintained npm gRPC load generator exists, so the gRPC side is a bounded loop here: a
  * fixed number of calls in flight over one HTTP/2 connection (grpc-js multiplexes a channel's calls), each
  * sent when the last of its slot is answered, for a fixed time.
@@ -51,11 +51,10 @@ interface Sample {
 }
 
 const sink = await spawnListening("bench/lib/otlp-sink.ts");
-const api = await spawnListening(
-  "ml-api/dist/main.js",
-  { LOG_LEVEL: "info", OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` },
-  REGISTER_SDK,
-);
+const api = await spawnInstrumentedApi({
+  LOG_LEVEL: "info",
+  OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`,
+});
 const grpcPort = Number(api.logs.find((l) => l.msg === "listening")?.grpcPort);
 const pid = api.child.pid as number;
 
