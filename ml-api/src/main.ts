@@ -27,18 +27,16 @@ async function main(): Promise<void> {
     // the ports closed already.
     const stopped = running.stop();
     logger.info({ signal }, "shutting down: draining in-flight requests");
-    stopped
-      .then(runShutdownHooks)
-      .then(
-        () => {
-          logger.info("stopped");
-          process.exit(0);
-        },
-        (error) => {
-          logger.error({ err: error }, "shutdown failed");
-          process.exit(1);
-        },
-      );
+    stopped.then(runShutdownHooks).then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (error) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

@@ -1,7 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { createServer, type Server } from "node:http";
 import { connect, constants } from "node:http2";
-import type { AddressInfo } from "node:net";
 import { Metadata, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INFERENCE_SERVICE, inferenceService } from "../../ml-api/src/grpc/service-definition.js";
@@ -11,6 +9,7 @@ import { freePort } from "../support/free-port.js";
 import { type InferenceClient, inferenceClient, inferRequest, type Message } from "../support/grpc-client.js";
 import { ADELIE_V1 } from "../support/penguins.js";
 import { type Sample, scrape } from "../support/prometheus-text.js";
+import { SPAN_KIND_SERVER, type SpanSink, startSpanSink } from "../support/span-sink.js";
 
 /**
  * The gRPC side of the API as production runs it (SDK loaded, metrics on a local endpoint, spans to a
@@ -18,43 +17,21 @@ import { type Sample, scrape } from "../support/prometheus-text.js";
  * statuses and no crash; the second pass adds no metric series; every call the service answered is one
  * RPC server span in its caller's trace and one `rpc.server.call.duration` observation.
  */
-interface ExportedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-}
-const SPAN_KIND_SERVER = 2;
 const MAX_BODY_BYTES = 65_536;
 
 let api: ApiProcess;
 let client: InferenceClient;
 let grpcPort: number;
 let metricsUrl: string;
-let sink: Server;
-const spans: ExportedSpan[] = [];
+let sink: SpanSink;
 
 beforeAll(async () => {
-  sink = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    req.on("end", () => {
-      if (req.url === "/v1/traces") {
-        const payload = JSON.parse(body) as { resourceSpans: { scopeSpans: { spans: ExportedSpan[] }[] }[] };
-        for (const r of payload.resourceSpans) for (const s of r.scopeSpans) spans.push(...s.spans);
-      }
-      res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
-  });
-  await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", resolve));
+  sink = await startSpanSink();
   const promPort = await freePort();
   api = await spawnInstrumentedApi({
     LOG_LEVEL: "info",
     MAX_BODY_BYTES: String(MAX_BODY_BYTES),
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
     OTEL_METRICS_EXPORTER: "prometheus",
     OTEL_EXPORTER_PROMETHEUS_HOST: "127.0.0.1",
@@ -69,7 +46,7 @@ afterAll(async () => {
   client.close();
   api.child.kill("SIGTERM");
   await api.exited;
-  await new Promise((resolve) => sink.close(resolve));
+  await sink.close();
 });
 
 const INFER = inferenceService.ModelInfer as { path: string; requestSerialize(value: Message): Buffer };
@@ -238,11 +215,11 @@ describe("hostile gRPC input", () => {
     metadata.set("traceparent", `00-${traceId}-${randomBytes(8).toString("hex")}-01`);
     expect((await client.call("ModelInfer", valid(), metadata)).error).toBeUndefined();
     const server = await poll("the RPC server span", () =>
-      spans.find((s) => s.traceId === traceId && s.kind === SPAN_KIND_SERVER),
+      sink.spans.find((s) => s.traceId === traceId && s.kind === SPAN_KIND_SERVER),
     );
     expect(server.name).toBe(`grpc.${INFERENCE_SERVICE}/ModelInfer`);
     const inference = await poll("the inference span", () =>
-      spans.find((s) => s.traceId === traceId && s.name === "inference"),
+      sink.spans.find((s) => s.traceId === traceId && s.name === "inference"),
     );
     expect(inference.parentSpanId).toBe(server.spanId);
   });

@@ -1,5 +1,10 @@
 import { performance } from "node:perf_hooks";
-import type { ServerUnaryCall, sendUnaryData, UntypedServiceImplementation } from "@grpc/grpc-js";
+import {
+  type ServerUnaryCall,
+  type sendUnaryData,
+  status,
+  type UntypedServiceImplementation,
+} from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { rpcMethod } from "../../../contract/rpc-names.js";
 import { ApiError, InvalidInputError, OverloadedError } from "../errors.js";
@@ -51,7 +56,7 @@ export function inferenceServiceImplementation(
         })
         .then(
           (response) => {
-            finish(0);
+            finish(status.OK);
             callback(null, response);
           },
           (error: unknown) => {
