@@ -6,7 +6,7 @@ import { INFERENCE_SERVICE } from "../../../contract/rpc-names.js";
 
 export { INFERENCE_SERVICE };
 
-/** The Open Inference Protocol's gRPC service, from `ml-api/proto/` (beside `src/` and `dist/` alike). */
+/** The Open Inference Protocol's gRPC service, from `ml-api/proto/` (which `npm run build` copies into dist/). */
 export const INFERENCE_PROTO_PATH = fileURLToPath(
   new URL("../../proto/open_inference_grpc.proto", import.meta.url),
 );
