@@ -51,7 +51,7 @@ const SETTINGS = {
     maximum: 1_000_000,
     default: 64,
     description:
-      "Most inference requests in flight at once (from arrival to response, both protocols together); more get 503 with `Retry-After: 1` at once instead of waiting behind them, which bounds the queue inside the process to about this many service times. Health, metadata and repository routes are never refused.",
+      "Most inference requests in flight at once (from arrival to response, every protocol together: KServe V1, V2 REST and gRPC); more get 503 with `Retry-After: 1` (gRPC: UNAVAILABLE) at once instead of waiting behind them, which bounds the queue inside the process to about this many service times. Health, metadata and repository routes are never refused.",
   },
   DRIFT_PSI_THRESHOLD: {
     type: "number",
