@@ -411,7 +411,10 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
       const rowsServed = (model: string) =>
         [...sent, ...extra]
           .filter((s) => s.status === 200 && s.request.expected.inference?.model === model)
-          .reduce((n, s) => n + s.request.rows, 0);
+          .reduce((n, s) => n + s.request.rows, 0) +
+        grpcSent
+          .filter((c) => c.code === "OK" && c.inference?.model === model)
+          .reduce((n, c) => n + Number(c.request.inputs[0].shape[0]), 0);
       const want = {
         classifierPredictions: rowsServed(CLASSIFIER),
         classifierConfidence: rowsServed(CLASSIFIER),
