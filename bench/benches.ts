@@ -14,6 +14,10 @@ export const BENCHES = {
     question: "Requests per second and p99 of the API with and without the SDK, and of a bare handler",
     build: true,
   },
+  "grpc-vs-rest": {
+    question: "Requests per second, p99 and server CPU of gRPC against REST for the same inference",
+    build: false,
+  },
   "telemetry-cost": { question: "Server CPU per request of each telemetry setting", build: true },
   instructions: {
     question: "Machine instructions per request of each SDK variant, under callgrind (repeatable)",

@@ -11,6 +11,11 @@ export const HTTP = {
   duration: "http_server_request_duration_seconds",
 } as const;
 
+/** `rpc.server.call.duration` of the stable RPC semantic conventions, which the API records for gRPC. */
+export const RPC = {
+  duration: "rpc_server_call_duration_seconds",
+} as const;
+
 /** The collector's span metrics connector (RED metrics from spans; exemplars carry trace ids). */
 export const SPAN_METRICS = {
   calls: "traces_span_metrics_calls_total",

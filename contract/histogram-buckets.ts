@@ -23,3 +23,8 @@ export const ROWS_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096] 
 
 /** Model load time: small models load in milliseconds, large ones in tens of seconds. */
 export const LOAD_SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60] as const;
+
+/** RPC call duration: the boundaries the semantic conventions advise for `rpc.server.call.duration`. */
+export const RPC_SECONDS_BUCKETS = [
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
+] as const;

@@ -1,5 +1,5 @@
 import { MINUTE, promDuration } from "./duration.js";
-import { ALERTMANAGER, HTTP, RUNTIME, SPAN_METRICS } from "./external-metrics.js";
+import { ALERTMANAGER, HTTP, RPC, RUNTIME, SPAN_METRICS } from "./external-metrics.js";
 import { ATTR } from "./metric-catalogue.js";
 import { PROM, promLabel } from "./prometheus-names.js";
 
@@ -80,6 +80,10 @@ const quantiles = (
 export const RECORDED = {
   /** Requests by route and status code: request rate, responses and error ratio on the overview. */
   httpRequests: rate(`${HTTP.duration}_count`, ["http_route", "http_response_status_code"]),
+  /** gRPC calls by method and status code: the overview's gRPC row. */
+  rpcCalls: rate(`${RPC.duration}_count`, ["rpc_method", "rpc_status_code"]),
+  /** gRPC call latency by method (overview). */
+  rpcLatency: quantiles([0.5, 0.99], RPC.duration, ["rpc_method"]),
   /** Server span latency by route (overview). */
   routeLatency: quantiles(
     [0.5, 0.95, 0.99],

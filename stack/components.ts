@@ -102,6 +102,7 @@ export function apiEnv(settings: StackSettings): Record<string, string> {
   const { ports, tuning } = settings;
   const env: Record<string, string> = {
     PORT: String(ports.api),
+    GRPC_PORT: String(ports.apiGrpc),
     HOST,
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://${address(ports.otlpHttp)}`,
   };
@@ -250,6 +251,7 @@ export function api(settings: StackSettings): Component {
 export function urls(ports: Ports): Record<string, string> {
   return {
     "ML API": `http://${address(ports.api)}`,
+    "ML API (gRPC)": address(ports.apiGrpc),
     Prometheus: `http://${address(ports.prometheus)}`,
     Alertmanager: `http://${address(ports.alertmanager)}`,
     "Jaeger API": `http://${address(ports.jaegerQueryHttp)}/api/services`,

@@ -22,6 +22,7 @@ export const SERVICES = {
 /** The host each port is reached at inside the Compose network. */
 export const COMPOSE_HOSTS = {
   api: SERVICES.api,
+  apiGrpc: SERVICES.api,
   otlpGrpc: SERVICES.collector,
   otlpHttp: SERVICES.collector,
   collectorExporter: SERVICES.collector,

@@ -19,6 +19,7 @@ interface PortSpec {
 
 export const PORT_SPECS = {
   api: { env: "INFERWATCH_API_PORT", what: "ML API (HTTP)" },
+  apiGrpc: { env: "INFERWATCH_API_GRPC_PORT", what: "ML API (gRPC)" },
   otlpGrpc: { env: "INFERWATCH_OTLP_GRPC_PORT", what: "collector OTLP gRPC in" },
   otlpHttp: { env: "INFERWATCH_OTLP_HTTP_PORT", what: "collector OTLP HTTP in" },
   collectorExporter: {

@@ -1,29 +1,17 @@
 import express, { type Express } from "express";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
-import { AdmissionGate } from "./http/admission.js";
 import { errorHandler, notFound } from "./http/error-handler.js";
 import { healthRoutes } from "./http/health-routes.js";
 import { kserveV1Routes, type RouteLimits } from "./http/kserve-v1-routes.js";
 import { oipV2Routes } from "./http/oip-v2-routes.js";
 import { repositoryRoutes } from "./http/repository-routes.js";
-import type { ModelRegistry } from "./inference/model-registry.js";
-import type { ModelMetrics } from "./telemetry/model-metrics.js";
+import type { InferenceDeps } from "./serving/inference-call.js";
 
 /** The HTTP application: both data planes, repository control, health, and JSON errors for everything else. */
-export function createApp(
-  registry: ModelRegistry,
-  metrics: ModelMetrics,
-  config: Config,
-  logger: Logger,
-): Express {
+export function createApp(deps: InferenceDeps, config: Config, logger: Logger): Express {
+  const { registry } = deps;
   const limits: RouteLimits = { maxBodyBytes: config.MAX_BODY_BYTES, maxBatchRows: config.MAX_BATCH_ROWS };
-  const deps = {
-    registry,
-    metrics,
-    maxBatchRows: config.MAX_BATCH_ROWS,
-    admission: new AdmissionGate(config.MAX_INFLIGHT_REQUESTS),
-  };
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);

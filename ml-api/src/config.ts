@@ -11,6 +11,13 @@ export const BUNDLED_MODEL_REPOSITORY = join(PACKAGE_ROOT, "ml-api", "models");
  */
 const SETTINGS = {
   PORT: { type: "integer", minimum: 0, maximum: 65535, default: 8002, description: "HTTP port." },
+  GRPC_PORT: {
+    type: "integer",
+    minimum: 0,
+    maximum: 65535,
+    default: 8001,
+    description: "gRPC port (Open Inference Protocol, health, reflection); Triton's default.",
+  },
   HOST: { type: "string", minLength: 1, default: "0.0.0.0", description: "Address to listen on." },
   MODEL_REPOSITORY: {
     type: "string",
@@ -22,7 +29,8 @@ const SETTINGS = {
     type: "integer",
     minimum: 1024,
     default: 1_048_576,
-    description: "Largest request body accepted; larger bodies get 413.",
+    description:
+      "Largest request body accepted; larger bodies get 413, larger gRPC messages RESOURCE_EXHAUSTED.",
   },
   MAX_BATCH_ROWS: {
     type: "integer",
@@ -44,7 +52,7 @@ const SETTINGS = {
     maximum: 1_000_000,
     default: 64,
     description:
-      "Most inference requests in flight at once (from arrival to response, both protocols together); more get 503 with `Retry-After: 1` at once instead of waiting behind them, which bounds the queue inside the process to about this many service times. Health, metadata and repository routes are never refused.",
+      "Most inference requests in flight at once (from arrival to response, every protocol together: KServe V1, V2 REST and gRPC); more get 503 with `Retry-After: 1` (gRPC: UNAVAILABLE) at once instead of waiting behind them, which bounds the queue inside the process to about this many service times. Health, metadata and repository routes are never refused.",
   },
   DRIFT_PSI_THRESHOLD: {
     type: "number",

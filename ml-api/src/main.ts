@@ -15,25 +15,28 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL);
   const running = await startServer(config, logger);
-  logger.info({ port: running.port, host: config.HOST, models: config.MODEL_REPOSITORY }, "listening");
+  logger.info(
+    { port: running.port, grpcPort: running.grpcPort, host: config.HOST, models: config.MODEL_REPOSITORY },
+    "listening",
+  );
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    // stop() closes the listeners before its first await; the line follows, so whoever reads it finds
+    // the ports closed already.
+    const stopped = running.stop();
     logger.info({ signal }, "shutting down: draining in-flight requests");
-    running
-      .stop()
-      .then(runShutdownHooks)
-      .then(
-        () => {
-          logger.info("stopped");
-          process.exit(0);
-        },
-        (error) => {
-          logger.error({ err: error }, "shutdown failed");
-          process.exit(1);
-        },
-      );
+    stopped.then(runShutdownHooks).then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (error) => {
+        logger.error({ err: error }, "shutdown failed");
+        process.exit(1);
+      },
+    );
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

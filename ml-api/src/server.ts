@@ -4,17 +4,23 @@ import { type Meter, metrics } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
+import { startGrpcServer } from "./grpc/grpc-server.js";
 import { ModelRegistry } from "./inference/model-registry.js";
 import { ModelRepository } from "./inference/model-repository.js";
 import { SERVER_NAME, SERVER_VERSION } from "./server-info.js";
+import { AdmissionGate } from "./serving/admission-gate.js";
+import type { InferenceDeps } from "./serving/inference-call.js";
 import type { HistogramCells } from "./telemetry/histogram-cells.js";
 import { modelHistograms } from "./telemetry/model-histograms.js";
 import { ModelMetrics } from "./telemetry/model-metrics.js";
+import { RpcServerDuration } from "./telemetry/rpc-server-duration.js";
 
 export interface RunningServer {
   server: Server;
   registry: ModelRegistry;
   port: number;
+  /** The gRPC port bound (GRPC_PORT, or the one the OS picked for 0). */
+  grpcPort: number;
   /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), releases the models. */
   stop(): Promise<void>;
 }
@@ -56,7 +62,20 @@ export async function startServer(
       "model",
     );
   }
-  const app = createApp(registry, modelMetrics, config, logger);
+  const deps: InferenceDeps = {
+    registry,
+    metrics: modelMetrics,
+    maxBatchRows: config.MAX_BATCH_ROWS,
+    // One gate for both protocols: MAX_INFLIGHT_REQUESTS bounds REST and gRPC inference together.
+    admission: new AdmissionGate(config.MAX_INFLIGHT_REQUESTS),
+  };
+  const grpc = await startGrpcServer(
+    deps,
+    new RpcServerDuration(output.meter),
+    { host: config.HOST, port: config.GRPC_PORT, maxMessageBytes: config.MAX_BODY_BYTES },
+    logger,
+  );
+  const app = createApp(deps, config, logger);
   const server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
@@ -81,9 +100,9 @@ export async function startServer(
     // Idle keep-alive sockets would hold close() open; busy ones finish their request first.
     server.closeIdleConnections();
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.SHUTDOWN_TIMEOUT_MS).unref());
-    await Promise.race([closed, timeout]);
+    await Promise.all([Promise.race([closed, timeout]), grpc.stop(config.SHUTDOWN_TIMEOUT_MS)]);
     server.closeAllConnections();
     await registry.close();
   };
-  return { server, registry, port, stop };
+  return { server, registry, port, grpcPort: grpc.port, stop };
 }

@@ -1,4 +1,5 @@
-import { HTTP, RUNTIME, SPAN_METRICS } from "../../contract/external-metrics.js";
+import { HTTP, RPC, RUNTIME, SPAN_METRICS } from "../../contract/external-metrics.js";
+import { rpcMethod } from "../../contract/rpc-names.js";
 
 /**
  * Metrics the rules read that the ML API's catalogue does not define: the HTTP server metrics of the
@@ -8,6 +9,7 @@ import { HTTP, RUNTIME, SPAN_METRICS } from "../../contract/external-metrics.js"
  */
 export const EXTERNAL = {
   httpDuration: HTTP.duration,
+  rpcDuration: RPC.duration,
   /** The collector's span metrics (dashboards' latency by route). */
   spanDuration: SPAN_METRICS.duration,
   /** From the API's host-metrics instrumentation; grows while the process lives and exports. */
@@ -63,3 +65,6 @@ export const PROBE_ROUTES = [
   "/v2/models/:name/ready",
   "/v2/models/:name/versions/:version/ready",
 ] as const;
+
+/** The gRPC methods that answer for readiness (never with an error status, but probes all the same). */
+export const PROBE_RPC_METHODS = [rpcMethod("ServerReady"), rpcMethod("ModelReady")] as const;

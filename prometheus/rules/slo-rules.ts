@@ -9,9 +9,10 @@ import {
 import type { Timescale } from "../../contract/duration.js";
 import { ATTR, type Outcome } from "../../contract/metric-catalogue.js";
 import { PROM, promLabel } from "../../contract/prometheus-names.js";
+import { RPC_SERVER_ERROR_STATUSES } from "../../contract/rpc-names.js";
 import { type SloName, sliRecordName } from "../../contract/slo-series.js";
 import { noVersionReady } from "./model-alerts.js";
-import { EXTERNAL, PROBE_ROUTES } from "./rule-inputs.js";
+import { EXTERNAL, PROBE_ROUTES, PROBE_RPC_METHODS } from "./rule-inputs.js";
 import {
   type AlertingRule,
   alertRule,
@@ -50,7 +51,10 @@ const recordName = (sli: Sli, what: "requests" | "errors", window: string) =>
 export function slis(targets: SloTargets = SLO): Sli[] {
   checkLatencyThreshold(targets.latencyThresholdSeconds);
   const probes = `http_route!~"${PROBE_ROUTES.join("|")}"`;
+  const rpcProbes = `rpc_method!~"${PROBE_RPC_METHODS.join("|")}"`;
   const http = `${EXTERNAL.httpDuration}_count`;
+  const rpc = `${EXTERNAL.rpcDuration}_count`;
+  const rpcFailed = `rpc_status_code=~"${RPC_SERVER_ERROR_STATUSES.join("|")}"`;
   const inference = `${PROM.inferenceDuration}_count`;
   const success = `${OUTCOME}="success"`;
   // The bound as the exporter writes it: a non-whole number reads the same in Prometheus 2 and 3.
@@ -62,8 +66,14 @@ export function slis(targets: SloTargets = SLO): Sli[] {
           slo: "availability",
           level,
           by,
-          total: (w) => sum(by, `rate(${http}{${probes}}[${w}])`),
-          bad: (w) => sum(by, `rate(${http}{${probes}, http_response_status_code=~"5.."}[${w}])`),
+          // HTTP requests and gRPC calls together; `or` keeps both sets of series (their labels differ) and
+          // either alone when the other protocol has no traffic.
+          total: (w) => sum(by, `rate(${http}{${probes}}[${w}])\nor\nrate(${rpc}{${rpcProbes}}[${w}])`),
+          bad: (w) =>
+            sum(
+              by,
+              `rate(${http}{${probes}, http_response_status_code=~"5.."}[${w}])\nor\nrate(${rpc}{${rpcProbes}, ${rpcFailed}}[${w}])`,
+            ),
         }
       : {
           slo: "availability",
@@ -153,7 +163,7 @@ function burnAlert(sli: Sli, alert: BurnAlert, scale: Timescale, targets: SloTar
   const what =
     sli.slo === "availability"
       ? sli.level === "service"
-        ? "requests answered 5xx"
+        ? "requests answered 5xx or with a gRPC server-error status"
         : "inference requests answered unavailable or error"
       : `successful inference requests slower than ${num(targets.latencyThresholdSeconds)} s`;
   const pace = alert.severity === "critical" ? "fast" : "slowly";

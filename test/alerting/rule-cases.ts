@@ -1,5 +1,6 @@
 import { PROM } from "../../contract/prometheus-names.js";
 import { RECORDED, recordName } from "../../contract/recorded-series.js";
+import { rpcMethod } from "../../contract/rpc-names.js";
 import { budgetSpent } from "../../grafana/src/slo.js";
 import { API_JOB } from "../../prometheus/rules/pipeline-alerts.js";
 import { EXTERNAL } from "../../prometheus/rules/rule-inputs.js";
@@ -61,6 +62,10 @@ const http = (status: number, values: string, route = INFER_ROUTE) => ({
   series: `${EXTERNAL.httpDuration}_count{${API}, ${route}, http_response_status_code="${status}"}`,
   values,
 });
+const rpc = (code: string, values: string, method = "ModelInfer") => ({
+  series: `${EXTERNAL.rpcDuration}_count{${API}, rpc_system_name="grpc", rpc_method="${rpcMethod(method)}", rpc_status_code="${code}"}`,
+  values,
+});
 const inference = (outcome: string, values: string, model = MODEL) => ({
   series: `${PROM.inferenceDuration}_count{${API}, ${model}, inference_outcome="${outcome}"}`,
   values,
@@ -88,7 +93,7 @@ const burn = (
   const what =
     slo === "availability"
       ? level === "Service"
-        ? "requests answered 5xx"
+        ? "requests answered 5xx or with a gRPC server-error status"
         : "inference requests answered unavailable or error"
       : "successful inference requests slower than 0.1 s";
   const target = slo === "availability" ? "99.9" : "99";
@@ -159,6 +164,45 @@ export const RULE_CASES: RuleCase[] = [
       http(404, grows(10, 120)),
       http(503, grows(50, 120), `http_route="/readyz", http_request_method="GET"`),
       http(503, grows(50, 120), `http_route="/v2/models/:name/ready", http_request_method="GET"`),
+    ],
+    checks: [{ at: "70m", alert: "ServiceAvailabilityBudgetBurn", expect: [] }],
+  },
+  {
+    name: "5% of gRPC calls answered UNAVAILABLE burns the availability budget 47.6x: page and ticket",
+    series: [rpc("OK", grows(100, 120)), rpc("UNAVAILABLE", grows(5, 120))],
+    checks: [
+      {
+        at: "70m",
+        alert: "ServiceAvailabilityBudgetBurn",
+        expect: [
+          burn("Service", "availability", "critical", "47.6"),
+          burn("Service", "availability", "warning", "47.6"),
+        ],
+      },
+    ],
+  },
+  {
+    name: "HTTP and gRPC count together: failures on one protocol are weighed against the traffic of both",
+    series: [http(200, grows(50, 120)), rpc("OK", grows(50, 120)), rpc("INTERNAL", grows(5, 120))],
+    checks: [
+      {
+        at: "70m",
+        alert: "ServiceAvailabilityBudgetBurn",
+        expect: [
+          burn("Service", "availability", "critical", "47.6"),
+          burn("Service", "availability", "warning", "47.6"),
+        ],
+      },
+    ],
+  },
+  {
+    name: "gRPC client errors and readiness calls are no availability failures",
+    series: [
+      rpc("OK", grows(100, 120)),
+      rpc("INVALID_ARGUMENT", grows(30, 120)),
+      rpc("NOT_FOUND", grows(10, 120)),
+      rpc("RESOURCE_EXHAUSTED", grows(10, 120)),
+      rpc("OK", grows(50, 120), "ModelReady"),
     ],
     checks: [{ at: "70m", alert: "ServiceAvailabilityBudgetBurn", expect: [] }],
   },

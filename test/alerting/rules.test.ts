@@ -163,6 +163,9 @@ describe("the alerting and recording rules", () => {
       "__name__",
       "http_route",
       "http_response_status_code",
+      // rpc.server.call.duration (telemetry/rpc-server-duration.ts).
+      "rpc_method",
+      "rpc_status_code",
       "receiver",
       "exporter",
       "rule_group",

@@ -244,6 +244,7 @@ describe("docker-compose.monitoring.yml as a deployment", () => {
     const env = dotEnv();
     expect(compose.services[SERVICES.api]?.ports).toEqual([
       `${env.INFERWATCH_BIND_ADDRESS}:${env.INFERWATCH_API_PORT}:${env.INFERWATCH_API_PORT}`,
+      `${env.INFERWATCH_BIND_ADDRESS}:${env.INFERWATCH_API_GRPC_PORT}:${env.INFERWATCH_API_GRPC_PORT}`,
     ]);
     expect(compose.services[SERVICES.grafana]?.ports).toEqual([
       `${env.INFERWATCH_BIND_ADDRESS}:${env.INFERWATCH_GRAFANA_PORT}:3000`,

@@ -38,7 +38,7 @@ function listening(name: string): Set<number> {
   const ports = new Set<number>();
   for (const [key, value] of Object.entries(s.environment ?? {})) {
     if (/_ENDPOINT$/.test(key) && value.startsWith("0.0.0.0:")) ports.add(hostPort(value).port);
-    if (/_TELEMETRY_PORT$/.test(key) || key === "PORT") ports.add(Number(value));
+    if (/_TELEMETRY_PORT$/.test(key) || key === "PORT" || key === "GRPC_PORT") ports.add(Number(value));
   }
   const listen = flags(s.command).get("--web.listen-address");
   if (listen) ports.add(hostPort(listen).port);
@@ -118,12 +118,12 @@ describe("the Compose services' addresses", () => {
     expect(listening(SERVICES.collector).has(DEFAULT_PORTS.otlpHttp)).toBe(true);
   });
 
-  it("sends traffic to the API's port, and publishes the API on the port it listens on", () => {
+  it("sends traffic to the API's port, and publishes the API on the ports it listens on", () => {
     const url = flags(service(SERVICES.traffic).command).get("--url") ?? "";
     expect(hostPort(url)).toEqual({ host: SERVICES.api, port: DEFAULT_PORTS.api });
-    expect(listening(SERVICES.api)).toEqual(new Set([DEFAULT_PORTS.api]));
+    expect(listening(SERVICES.api)).toEqual(new Set([DEFAULT_PORTS.api, DEFAULT_PORTS.apiGrpc]));
     const published = (service(SERVICES.api).ports ?? []).map((p) => Number(p.split(":").at(-1)));
-    expect(published).toEqual([DEFAULT_PORTS.api]);
+    expect(published).toEqual([DEFAULT_PORTS.api, DEFAULT_PORTS.apiGrpc]);
   });
 
   it("health-checks each service on a port it listens on, the collector through its health_check extension", () => {

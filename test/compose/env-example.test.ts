@@ -32,6 +32,7 @@ describe(".env.example", () => {
   it("holds every port of the stack, the API's equal to the API's own default", () => {
     for (const { env } of Object.values(PORT_SPECS)) expect(Number(envExample(env))).toBeGreaterThan(0);
     expect(Number(envExample(PORT_SPECS.api.env))).toBe(CONFIG_SCHEMA.properties.PORT.default);
+    expect(Number(envExample(PORT_SPECS.apiGrpc.env))).toBe(CONFIG_SCHEMA.properties.GRPC_PORT.default);
   });
 
   it("has no entry nothing reads: each is used by Compose, stack/install.sh or the stack's code", () => {

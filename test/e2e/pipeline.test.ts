@@ -1,7 +1,10 @@
 import { spawnSync } from "node:child_process";
+import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { RPC } from "../../contract/external-metrics.js";
 import { METRICS, type MetricKey } from "../../contract/metric-catalogue.js";
 import { PROM } from "../../contract/prometheus-names.js";
+import { rpcMethod } from "../../contract/rpc-names.js";
 import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
 import { OTEL_DEFAULTS } from "../../ml-api/src/telemetry/otel-defaults.js";
 import { binary } from "../../stack/layout.js";
@@ -10,7 +13,8 @@ import { MIX, type PlannedRequest, RequestMix, ROUTES, v2Body } from "../../traf
 import { type Sent, send } from "../../traffic/sender.js";
 import { type Tally, tally } from "../../traffic/tally.js";
 import { discoverTarget, heldOutRecords } from "../../traffic/target.js";
-import { ADELIE_V1 } from "../support/penguins.js";
+import { inferenceClient, inferRequest, type Message } from "../support/grpc-client.js";
+import { ADELIE_V1, withoutSex } from "../support/penguins.js";
 import { CLASSIFIER, REGRESSOR, type ServedModels, servedModels } from "../support/served-models.js";
 import { type E2EStack, stackUnavailable, startE2EStack } from "./e2e-stack.js";
 import { eventually } from "./eventually.js";
@@ -67,6 +71,32 @@ async function post(path: string, body: unknown): Promise<number> {
 /** A valid version 1 row. */
 const SAMPLE_V1 = ADELIE_V1;
 
+/** One gRPC call of the known mix: its method, the status it must get, the inference it must count. */
+interface GrpcCall {
+  method: string;
+  request: Message;
+  want: string;
+  /** The status it got. */
+  code: string;
+  inference?: { model: string; version: string; outcome: string };
+}
+const grpcSent: GrpcCall[] = [];
+
+/** Sends `count` copies of a call and records each with the status it got. */
+async function sendGrpc(call: Omit<GrpcCall, "code">, count: number): Promise<void> {
+  const client = inferenceClient(e2e?.ports.apiGrpc ?? 0);
+  try {
+    for (let i = 0; i < count; i++) {
+      const { error } = await client.call(call.method, call.request);
+      grpcSent.push({ ...call, code: error ? (status[error.code] ?? String(error.code)) : "OK" });
+    }
+  } finally {
+    client.close();
+  }
+}
+
+const GRPC_ROWS = [ADELIE_V1, { ...ADELIE_V1, island: "Dream" }];
+
 /** Sends a mix the test knows exactly, including a stretch with version 1 unloaded. */
 async function sendKnownMix(): Promise<void> {
   const repository = served?.repository ?? "";
@@ -85,6 +115,38 @@ async function sendKnownMix(): Promise<void> {
   for (let i = 0; i < REGRESSOR_REQUESTS; i++) plan.push(regressorMix.next());
   const options = sendOptions();
   sent = (await send(plan, options)).sent;
+  const v1 = (outcome: string) => ({ model: "penguins", version: "1", outcome });
+  const v2 = (outcome: string) => ({ model: "penguins", version: "2", outcome });
+  const v2Row = withoutSex(ADELIE_V1);
+  await sendGrpc(
+    {
+      method: "ModelInfer",
+      request: inferRequest("penguins", GRPC_ROWS, { model_version: "1" }),
+      want: "OK",
+      inference: v1("success"),
+    },
+    5,
+  );
+  await sendGrpc(
+    {
+      method: "ModelInfer",
+      request: inferRequest("penguins", [v2Row]),
+      want: "OK",
+      inference: v2("success"),
+    },
+    4,
+  );
+  await sendGrpc(
+    {
+      method: "ModelInfer",
+      request: inferRequest("penguins", [{ ...v2Row, island: 7 as unknown as string }]),
+      want: "INVALID_ARGUMENT",
+      inference: v2("invalid_input"),
+    },
+    3,
+  );
+  await sendGrpc({ method: "ModelInfer", request: inferRequest("nope", [v2Row]), want: "NOT_FOUND" }, 2);
+  await sendGrpc({ method: "ServerMetadata", request: {}, want: "OK" }, 2);
 
   const profile = target.profiles.get("1");
   if (!profile) throw new Error("penguins version 1 has no profile");
@@ -104,6 +166,15 @@ async function sendKnownMix(): Promise<void> {
     expected: { status: 503, inference: { model: "penguins", version: "1", outcome: "unavailable" } },
   }));
   sent.push(...(await send(unavailable, options)).sent);
+  await sendGrpc(
+    {
+      method: "ModelInfer",
+      request: inferRequest("penguins", [SAMPLE_V1], { model_version: "1" }),
+      want: "UNAVAILABLE",
+      inference: v1("unavailable"),
+    },
+    WHILE_UNLOADED,
+  );
   repositoryCalls.push({
     route: load,
     status: await post("/v2/repository/models/penguins/load", { parameters: { version: "1" } }),
@@ -178,11 +249,56 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
   );
 
   it(
+    "answers every gRPC call as planned, and counts each exactly once by method and status",
+    async () => {
+      expect(
+        grpcSent.filter((c) => c.code !== c.want).map((c) => `${c.method} ${c.want} -> ${c.code}`),
+      ).toEqual([]);
+      const want: Record<string, number> = {};
+      for (const { method, code } of grpcSent) {
+        const key = `${rpcMethod(method)} ${code}`;
+        want[key] = (want[key] ?? 0) + 1;
+      }
+      let seen: Record<string, number> = {};
+      await eventually(
+        "Prometheus gRPC counts to equal what was sent",
+        async () => {
+          const samples = await prom.query(
+            `sum by (rpc_method, rpc_status_code) (${RPC.duration}_count{job="${SERVICE}"})`,
+          );
+          seen = sortKeys(byLabels(samples, ["rpc_method", "rpc_status_code"]));
+          return JSON.stringify(seen) === JSON.stringify(sortKeys(want)) ? true : undefined;
+        },
+        { timeoutMs: WAIT_MS, describe: () => JSON.stringify(seen) },
+      );
+      expect(seen).toEqual(sortKeys(want));
+      const modelInfer = grpcSent.filter((c) => c.method === "ModelInfer").length;
+      await eventually(
+        "span metrics to count every RPC server span",
+        async () => {
+          const [spans] = await prom.query(
+            `sum(traces_span_metrics_calls_total{service_name="${SERVICE}", span_kind="SPAN_KIND_SERVER", span_name="grpc.${rpcMethod("ModelInfer")}"})`,
+          );
+          return spans?.value === modelInfer ? true : undefined;
+        },
+        { timeoutMs: WAIT_MS },
+      );
+    },
+    TEST_MS,
+  );
+
+  it(
     "counts every inference exactly once, by model, version and outcome",
     async () => {
-      const want = sortKeys(
-        Object.fromEntries(sentTally.inference.map((i) => [`${i.model} ${i.version} ${i.outcome}`, i.count])),
+      const counts: Record<string, number> = Object.fromEntries(
+        sentTally.inference.map((i) => [`${i.model} ${i.version} ${i.outcome}`, i.count]),
       );
+      for (const { inference } of grpcSent) {
+        if (!inference) continue;
+        const key = `${inference.model} ${inference.version} ${inference.outcome}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      const want = sortKeys(counts);
       expect(Object.keys(want)).toEqual(
         expect.arrayContaining([
           "penguins 1 success",
@@ -214,7 +330,10 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
     async () => {
       // Every request that reached an inference handler has one "inference" span; the malformed bodies were
       // refused by the JSON parser before it.
-      const reachedHandler = sent.filter((s) => s.request.kind !== "malformed_json").length;
+      // Every gRPC ModelInfer call has one too, unknown models included.
+      const reachedHandler =
+        sent.filter((s) => s.request.kind !== "malformed_json").length +
+        grpcSent.filter((c) => c.method === "ModelInfer").length;
       const calls = (selector: string) =>
         prom.query(`sum(traces_span_metrics_calls_total{service_name="${SERVICE}", ${selector}})`);
       let seen = "";
@@ -277,7 +396,10 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
         expect(trace.traceID).toBe(traceId);
         const operations = trace.spans.map((s) => s.operationName);
         expect(operations).toContain("inference");
-        expect(operations.some((o) => o.startsWith("POST /v"))).toBe(true);
+        // The inference span's exemplar may come from a gRPC call: its server span is the RPC's.
+        expect(
+          operations.some((o) => o.startsWith("POST /v") || o === `grpc.${rpcMethod("ModelInfer")}`),
+        ).toBe(true);
       }
     },
     TEST_MS,
@@ -289,7 +411,10 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
       const rowsServed = (model: string) =>
         [...sent, ...extra]
           .filter((s) => s.status === 200 && s.request.expected.inference?.model === model)
-          .reduce((n, s) => n + s.request.rows, 0);
+          .reduce((n, s) => n + s.request.rows, 0) +
+        grpcSent
+          .filter((c) => c.code === "OK" && c.inference?.model === model)
+          .reduce((n, c) => n + Number(c.request.inputs[0].shape[0]), 0);
       const want = {
         classifierPredictions: rowsServed(CLASSIFIER),
         classifierConfidence: rowsServed(CLASSIFIER),

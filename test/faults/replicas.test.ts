@@ -84,7 +84,10 @@ describe.skipIf(skip !== undefined)("two ML API replicas behind one collector", 
     e2e = await startE2EStack();
     const stack = e2e.stack;
     prom = new Prom(e2e.url("prometheus"));
-    const settings = { ...stack.settings, ports: { ...stack.settings.ports, api: await freePort() } };
+    const settings = {
+      ...stack.settings,
+      ports: { ...stack.settings.ports, api: await freePort(), apiGrpc: await freePort() },
+    };
     const b = await launchBeside(stack, api(settings), "ml-api-b");
     urlB = `http://127.0.0.1:${settings.ports.api}`;
     log(`stack started in ${(stack.startMs / 1000).toFixed(1)} s, second replica ready in ${b.readyMs} ms`);

@@ -7,6 +7,8 @@ import { send } from "../../traffic/sender.js";
 import { discoverTarget, heldOutRecords } from "../../traffic/target.js";
 import { type E2EStack, stackUnavailable, startE2EStack } from "../e2e/e2e-stack.js";
 import { eventually } from "../e2e/eventually.js";
+import { inferenceClient, inferRequest } from "../support/grpc-client.js";
+import { ADELIE_V1 } from "../support/penguins.js";
 import { CLASSIFIER, REGRESSOR, type ServedModels, servedModels } from "../support/served-models.js";
 import { committedDashboards, type PanelJson, type Target } from "./dashboard-json.js";
 import { type Exemption, LIVE_EXEMPTIONS, type LiveContext } from "./live-exemptions.js";
@@ -35,6 +37,23 @@ const TEST_MS = DATA_WITHIN_MS + 60_000;
 
 const skip = stackUnavailable();
 if (skip) process.stderr.write(`[grafana e2e] skipping: ${skip}\n`);
+
+/** gRPC calls for the overview's gRPC row, valid and invalid, until `signal` aborts. */
+async function grpcTrickle(port: number, signal: AbortSignal): Promise<void> {
+  const client = inferenceClient(port);
+  const valid = inferRequest("penguins", [ADELIE_V1], { model_version: "1" });
+  const invalid = inferRequest("penguins", [{ ...ADELIE_V1, island: 7 as unknown as string }], {
+    model_version: "1",
+  });
+  try {
+    for (let i = 0; !signal.aborted; i++) {
+      await client.call("ModelInfer", i % 5 === 4 ? invalid : valid);
+      await new Promise((resolve) => setTimeout(resolve, 1000 / TRICKLE_PER_SECOND));
+    }
+  } finally {
+    client.close();
+  }
+}
 
 const say = (line: string) => process.stdout.write(`[grafana e2e] ${line}\n`);
 
@@ -91,7 +110,10 @@ describe.skipIf(skip !== undefined)("the dashboards on a live stack", () => {
     function* forever() {
       for (let i = 0; ; i++) yield (i % 4 === 3 ? regressorMix : mix).next();
     }
-    trickling = send(forever(), { ...options, rate: TRICKLE_PER_SECOND, signal: trickle.signal });
+    trickling = Promise.all([
+      send(forever(), { ...options, rate: TRICKLE_PER_SECOND, signal: trickle.signal }),
+      grpcTrickle(e2e.ports.apiGrpc, trickle.signal),
+    ]);
     live = committedDashboards().map(
       ({ dashboard }) => new LiveDashboard(dashboard, prometheus(), scrapeMs()),
     );

@@ -1,47 +1,24 @@
 import { randomBytes } from "node:crypto";
-import { Agent, createServer, request, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Agent, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiProcess, poll, spawnInstrumentedApi } from "../support/api-process.js";
 import { ADELIE_V1, GENTOO_V1, v2Body, withoutSex } from "../support/penguins.js";
+import { type ExportedSpan, SPAN_KIND_SERVER, type SpanSink, startSpanSink } from "../support/span-sink.js";
 
 /**
  * Each request's spans must stay in that request's trace, parented correctly, while many requests share
  * keep-alive connections at once. The API does not bind request and response emitters to a context (the
  * SDK's default, dropped for its cost), so this is what would break if a continuation lost its context.
  */
-interface ExportedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-}
-const SPAN_KIND_SERVER = 2;
-
 let api: ApiProcess;
-let sink: Server;
-const spans: ExportedSpan[] = [];
+let sink: SpanSink;
+let spans: ExportedSpan[] = [];
 
 beforeAll(async () => {
-  sink = createServer((req, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => {
-      body += chunk.toString();
-    });
-    req.on("end", () => {
-      if (req.url === "/v1/traces") {
-        const payload = JSON.parse(body) as {
-          resourceSpans: { scopeSpans: { spans: ExportedSpan[] }[] }[];
-        };
-        for (const r of payload.resourceSpans) for (const s of r.scopeSpans) spans.push(...s.spans);
-      }
-      res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
-  });
-  await new Promise<void>((resolve) => sink.listen(0, "127.0.0.1", resolve));
+  sink = await startSpanSink();
+  spans = sink.spans;
   api = await spawnInstrumentedApi({
-    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
     OTEL_METRICS_EXPORTER: "none",
     OTEL_BSP_SCHEDULE_DELAY: "200",
@@ -50,7 +27,7 @@ beforeAll(async () => {
 afterAll(async () => {
   api.child.kill("SIGTERM");
   await api.exited;
-  await new Promise((resolve) => sink.close(resolve));
+  await sink.close();
 });
 
 /**

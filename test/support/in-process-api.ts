@@ -17,7 +17,7 @@ export async function startTestApi(
   env: Record<string, string> = {},
   metrics?: MetricsOutput,
 ): Promise<TestApi> {
-  const config = loadConfig({ PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", ...env });
+  const config = loadConfig({ PORT: "0", GRPC_PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "silent", ...env });
   const running = await startServer(config, createLogger(config.LOG_LEVEL), metrics);
   const url = `http://127.0.0.1:${running.port}`;
   const call = async (path: string, init: RequestInit) => {

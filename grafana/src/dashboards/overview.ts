@@ -5,6 +5,7 @@ import { PROMETHEUS, SPAN_METRICS } from "../../../contract/external-metrics.js"
 import { ATTR } from "../../../contract/metric-catalogue.js";
 import { PROM, promLabel } from "../../../contract/prometheus-names.js";
 import { quantile, sel } from "../../../contract/promql.js";
+import { RPC_SERVER_ERROR_STATUSES } from "../../../contract/rpc-names.js";
 import type { SloName } from "../../../contract/slo-series.js";
 import { buildDashboard } from "../dashboard.js";
 import { EXEMPLAR_RANGE, EXEMPLAR_RANGE_TEXT, stat, table, timeseries } from "../panels.js";
@@ -23,6 +24,10 @@ const FIVE_MINUTES = 300;
 const MODEL = promLabel(ATTR.model);
 const VERSION = promLabel(ATTR.version);
 
+/** gRPC calls per second by `by`, from the recorded rate by method and status code. */
+const calls = (by: string[], ...matchers: string[]) => recordedRate("rpcCalls", S, by, ...matchers);
+const SERVER_ERRORS = RPC_SERVER_ERROR_STATUSES.join("|");
+
 /** Requests per second by `by`, from the recorded rate by route and status code. */
 const requests = (by: string[], ...matchers: string[]) => recordedRate("httpRequests", S, by, ...matchers);
 const serviceOnly = `group by (job) (${sel(PROM.modelState, S)})`;
@@ -32,7 +37,7 @@ const rule = (slo: SloName, kind: "errors" | "requests", seconds: number) =>
 
 const SLO_TEXT: Record<SloName, string> = {
   availability:
-    "requests not answered 5xx (readiness probes aside) and inference requests not unavailable or error",
+    "requests not answered 5xx and gRPC calls not answered a server-error status (readiness probes aside), and inference requests not unavailable or error",
   latency: `successful inference requests answered within ${SLO_TARGETS.latencyThresholdSeconds} s`,
 };
 
@@ -106,7 +111,7 @@ export function overview(): Dashboard {
     uid: DASHBOARD_UIDS.overview,
     title: "inferwatch / ML API overview",
     description:
-      "The ML API at a glance: SLOs and error budget, firing alerts, request rate, error ratio and latency by route, requests in flight.",
+      "The ML API at a glance: SLOs and error budget, firing alerts, request rate, error ratio and latency by route, requests in flight, and the same for gRPC calls by method.",
     tags: ["overview", "slo"],
     variables: [datasourceVariable(), ...serviceVariables()],
     rows: [
@@ -196,6 +201,51 @@ export function overview(): Dashboard {
                 legend: `{{${MODEL}}} v{{${VERSION}}}`,
               },
             ],
+          }),
+        ],
+      },
+      {
+        title: "gRPC",
+        panels: [
+          timeseries({
+            title: "gRPC call rate by method",
+            description:
+              "Calls per second to the Open Inference Protocol's gRPC service, by method (`rpc.server.call.duration`); health checks and reflection are not counted.",
+            unit: units.RequestsPerSecond,
+            min: 0,
+            queries: [{ expr: calls(["rpc_method"]), legend: "{{rpc_method}}" }],
+          }),
+          timeseries({
+            title: "gRPC calls by status code",
+            description: "gRPC calls per second by status code, stacked.",
+            unit: units.RequestsPerSecond,
+            min: 0,
+            stacked: true,
+            queries: [{ expr: calls(["rpc_status_code"]), legend: "{{rpc_status_code}}" }],
+          }),
+          timeseries({
+            title: "gRPC error ratio by method",
+            description: `Share of each method's calls answered with a status that blames the server (${SERVER_ERRORS}: counted against the availability SLO) and with any other error (the client sent something wrong: invalid argument, unknown model, message too large).`,
+            unit: units.PercentUnit,
+            min: 0,
+            queries: [
+              { legend: "server", matcher: `rpc_status_code=~"${SERVER_ERRORS}"` },
+              { legend: "client", matcher: `rpc_status_code!~"OK|${SERVER_ERRORS}"` },
+            ].map(({ legend, matcher }) => ({
+              expr: `(\n  ${calls(["rpc_method"], matcher)}\n  or\n  ${calls(["rpc_method"])} * 0\n)\n/\n${calls(["rpc_method"])}`,
+              legend: `${legend} {{rpc_method}}`,
+            })),
+          }),
+          timeseries({
+            title: "gRPC latency by method",
+            description:
+              "Median and 99th percentile time to answer a gRPC call, by method, from `rpc.server.call.duration`: the highest 5-minute percentile within each point's interval, from a recording rule.",
+            unit: units.Seconds,
+            min: 0,
+            queries: [0.5, 0.99].map((q) => ({
+              expr: recordedQuantile("rpcLatency", q, S, ["rpc_method"]),
+              legend: `p${q * 100} {{rpc_method}}`,
+            })),
           }),
         ],
       },

@@ -1,148 +1,38 @@
-import { performance } from "node:perf_hooks";
 import type { Request, RequestHandler } from "express";
-import { NO_VERSION, type Outcome } from "../../../contract/metric-catalogue.js";
-import { ApiError, InvalidInputError, ModelUnavailableError } from "../errors.js";
+import { OverloadedError } from "../errors.js";
 import type { Row } from "../inference/feature-encoder.js";
-import type { InferenceResult, LoadedModel } from "../inference/loaded-model.js";
-import type { Lease, ModelRegistry } from "../inference/model-registry.js";
-import { endInferenceSpan, startInferenceSpan } from "../telemetry/inference-span.js";
-import type { ModelMetrics } from "../telemetry/model-metrics.js";
-import type { AdmissionGate } from "./admission.js";
-
-/** How one protocol turns a body into rows and a result into its response. */
-export interface InferenceProtocol<P extends { rows: Row[] }> {
-  parse(body: unknown, model: LoadedModel, maxRows: number): P;
-  respond(model: LoadedModel, parsed: P, result: InferenceResult): unknown;
-}
-
-export interface InferenceDeps {
-  registry: ModelRegistry;
-  metrics: ModelMetrics;
-  maxBatchRows: number;
-  /** Shared by every inference route: the bound on inference requests in flight. */
-  admission: AdmissionGate;
-}
+import {
+  type InferenceDeps,
+  type InferenceProtocol,
+  recordRefusal,
+  runInference,
+} from "../serving/inference-call.js";
 
 type ModelParams = { name: string; version?: string };
 
-function outcomeOf(error: unknown): Outcome {
-  if (error instanceof InvalidInputError) return "invalid_input";
-  if (error instanceof ModelUnavailableError) return "unavailable";
-  return error instanceof ApiError && error.status < 500 ? "invalid_input" : "error";
-}
-
 /**
- * The version a request would be served by, for its metric labels: the one it names, or the latest loaded
- * (NO_VERSION when none is); undefined when the registry knows no such model or version.
+ * Admission control in front of an inference route's body parsing, so a refused request costs no parsing:
+ * its place is taken on arrival and left when the response closes (sent or aborted).
  */
-function versionLabel(
-  registry: ModelRegistry,
-  name: string,
-  version: string | undefined,
-): string | undefined {
-  const known = registry.versionsOf(name);
-  if (known.length === 0) return undefined;
-  if (version !== undefined) return known.includes(version) ? version : undefined;
-  try {
-    const lease = registry.acquire(name);
-    lease.release();
-    return lease.model.version;
-  } catch {
-    return NO_VERSION;
-  }
-}
-
-/**
- * Admission control in front of an inference route's body parsing. A refused request is a 503, so it
- * counts as `unavailable`, like a version that is not loaded: to its client the service was unavailable,
- * and the availability SLIs and alerts count it so.
- */
-export function admitInference({ registry, metrics, admission }: InferenceDeps): RequestHandler<ModelParams> {
-  return admission.admit<ModelParams>(({ name, version }) => {
-    const span = startInferenceSpan();
-    const label = versionLabel(registry, name, version);
-    if (label === undefined) {
-      endInferenceSpan(span, {});
+export function admitInference(deps: InferenceDeps): RequestHandler<ModelParams> {
+  const { admission } = deps;
+  return (req, res, next) => {
+    if (!admission.enter()) {
+      recordRefusal(deps, req.params);
+      next(new OverloadedError(admission.limit));
       return;
     }
-    metrics.recordInference({ model: name, version: label, outcome: "unavailable", seconds: 0 });
-    endInferenceSpan(span, { model: name, version: label, outcome: "unavailable" });
-  });
-}
-
-/**
- * The request path shared by both protocols: resolve the version, validate, infer, answer, and record
- * exactly one inference observation per request whose model is known, whatever the outcome.
- */
-export function inferenceHandler<P extends { rows: Row[] }>(
-  { registry, metrics, maxBatchRows }: InferenceDeps,
-  protocol: InferenceProtocol<P>,
-): RequestHandler<ModelParams> {
-  return async (req: Request<ModelParams>, res) => {
-    const started = performance.now();
-    const { name, version } = req.params;
-    const span = startInferenceSpan();
-    let lease: Lease;
-    try {
-      lease = registry.acquire(name, version);
-    } catch (error) {
-      if (error instanceof ModelUnavailableError) {
-        const label =
-          version !== undefined && registry.versionsOf(name).includes(version) ? version : NO_VERSION;
-        metrics.recordInference({
-          model: name,
-          version: label,
-          outcome: "unavailable",
-          seconds: elapsed(started),
-        });
-        endInferenceSpan(span, { model: name, version: label, outcome: "unavailable" });
-      } else {
-        endInferenceSpan(span, {});
-      }
-      throw error;
-    }
-    const { model, traffic } = lease;
-    metrics.trackActive(name, model.version, 1);
-    let rows: number | undefined;
-    let outcome: Outcome = "error";
-    try {
-      const parsed = protocol.parse(req.body, model, maxBatchRows);
-      const validation = elapsed(started);
-      rows = parsed.rows.length;
-      const result = await model.infer(parsed.rows);
-      traffic.observe(parsed.rows, result.output);
-      const body = protocol.respond(model, parsed, result);
-      outcome = "success";
-      metrics.recordInference({
-        model: name,
-        version: model.version,
-        outcome,
-        seconds: elapsed(started),
-        rows,
-        phases: { validation, ...result.timings },
-        ...(result.output.task === "classification"
-          ? { predictions: result.output.predictions }
-          : { values: { data: result.output.values, boundaries: model.valueBuckets } }),
-      });
-      res.json(body);
-    } catch (error) {
-      outcome = outcomeOf(error);
-      if (error instanceof InvalidInputError) metrics.recordRejection(name, model.version, error.reason);
-      metrics.recordInference({ model: name, version: model.version, outcome, seconds: elapsed(started) });
-      throw error;
-    } finally {
-      lease.release();
-      metrics.trackActive(name, model.version, -1);
-      endInferenceSpan(span, {
-        model: name,
-        version: model.version,
-        outcome,
-        ...(rows === undefined ? {} : { rows }),
-      });
-    }
+    res.once("close", () => admission.leave());
+    next();
   };
 }
 
-function elapsed(since: number): number {
-  return (performance.now() - since) / 1000;
+/** An inference route: the shared request path, its answer as JSON. */
+export function inferenceHandler<P extends { rows: Row[] }>(
+  deps: InferenceDeps,
+  protocol: InferenceProtocol<P>,
+): RequestHandler<ModelParams> {
+  return async (req: Request<ModelParams>, res) => {
+    res.json(await runInference(deps, protocol, req.params, req.body));
+  };
 }

@@ -1,10 +1,6 @@
 import { type Request, Router } from "express";
-import {
-  admitInference,
-  type InferenceDeps,
-  type InferenceProtocol,
-  inferenceHandler,
-} from "./inference-handler.js";
+import type { InferenceDeps, InferenceProtocol } from "../serving/inference-call.js";
+import { admitInference, inferenceHandler } from "./inference-handler.js";
 import { jsonBody } from "./json-body.js";
 import { labelRoute } from "./route-label.js";
 import { parseV1Request } from "./v1-request.js";

@@ -1,59 +1,13 @@
 import { type RequestHandler, Router } from "express";
-import type { LoadedModel } from "../inference/loaded-model.js";
 import { SERVER_NAME, SERVER_VERSION } from "../server-info.js";
-import {
-  admitInference,
-  type InferenceDeps,
-  type InferenceProtocol,
-  inferenceHandler,
-} from "./inference-handler.js";
+import type { InferenceDeps } from "../serving/inference-call.js";
+import { PLATFORM, signature, V2_EXTENSIONS, V2_INFER } from "../serving/v2-protocol.js";
+import { admitInference, inferenceHandler } from "./inference-handler.js";
 import { jsonBody } from "./json-body.js";
 import type { RouteLimits } from "./kserve-v1-routes.js";
 import { labelRoute } from "./route-label.js";
-import { parseV2Request, type V2Request } from "./v2-request.js";
-import { v2OutputTensors, v2RequestTensors } from "./v2-signature.js";
-import { type MetadataTensor, OUTPUT_LABEL, type ResponseTensor } from "./v2-tensors.js";
-
-/** The platform name the protocol defines for ONNX models run by ONNX Runtime. */
-const PLATFORM = "onnx_onnxv1";
-
-/** The protocol's extension list; the repository extension is the only one served. */
-export const V2_EXTENSIONS = ["model_repository"];
 
 type ModelParams = { name: string; version?: string };
-
-function signature(model: LoadedModel): { inputs: MetadataTensor[]; outputs: MetadataTensor[] } {
-  return { inputs: v2RequestTensors(model).map((t) => t.metadata), outputs: v2OutputTensors(model) };
-}
-
-const V2_INFER: InferenceProtocol<V2Request> = {
-  parse: parseV2Request,
-  respond: (model, request, { output }) => {
-    const byName = new Map(v2OutputTensors(model).map((t) => [t.name, t]));
-    const tensor = (name: string, data: (number | string)[], rows: number): ResponseTensor => {
-      const meta = byName.get(name) as MetadataTensor;
-      return { name, datatype: meta.datatype, shape: meta.shape.map((d) => (d < 0 ? rows : d)), data };
-    };
-    const outputs: ResponseTensor[] =
-      output.task === "regression"
-        ? request.outputs.map((name) => tensor(name, Array.from(output.values), output.values.length))
-        : request.outputs.map((name) =>
-            name === OUTPUT_LABEL
-              ? tensor(
-                  name,
-                  output.predictions.map((p) => p.label),
-                  output.predictions.length,
-                )
-              : tensor(name, Array.from(output.probabilities), output.predictions.length),
-          );
-    return {
-      model_name: model.name,
-      model_version: model.version,
-      ...(request.id === undefined ? {} : { id: request.id }),
-      outputs,
-    };
-  },
-};
 
 /**
  * Open Inference Protocol V2 REST data plane. Every model route exists with and without

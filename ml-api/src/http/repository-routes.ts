@@ -1,10 +1,10 @@
 import { type Request, Router } from "express";
 import type { ModelRegistry, ModelState } from "../inference/model-registry.js";
-import { ajv } from "./feature-schemas.js";
+import { ajv } from "../serving/feature-schemas.js";
+import { schemaError } from "../serving/schema-errors.js";
 import { jsonBody } from "./json-body.js";
 import type { RouteLimits } from "./kserve-v1-routes.js";
 import { labelRoute } from "./route-label.js";
-import { schemaError } from "./schema-errors.js";
 
 /** The repository extension reports states in Triton's vocabulary, which its clients parse. */
 const PROTOCOL_STATE: Record<ModelState, string> = {

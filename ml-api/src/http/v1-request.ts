@@ -1,8 +1,8 @@
 import type { ValidateFunction } from "ajv";
 import type { Row } from "../inference/feature-encoder.js";
 import type { LoadedModel } from "../inference/loaded-model.js";
-import { ajv, featureValueSchema } from "./feature-schemas.js";
-import { schemaError } from "./schema-errors.js";
+import { ajv, featureValueSchema } from "../serving/feature-schemas.js";
+import { schemaError } from "../serving/schema-errors.js";
 
 /**
  * KServe V1 predict body: `{"instances": [...]}`, each instance an object of named features or an array

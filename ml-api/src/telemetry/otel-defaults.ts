@@ -27,8 +27,8 @@ export const OTEL_DEFAULTS = {
     why: "Logs go to stdout as JSON lines with trace ids; the collector pipeline carries traces and metrics.",
   },
   OTEL_NODE_ENABLED_INSTRUMENTATIONS: {
-    value: "http,pino,runtime-node,host-metrics",
-    why: "Only what tells something here; fs, dns and net add cost per request and no insight, and the API names its own routes for `http.route` rather than pay for Express's per-layer wrapping.",
+    value: "http,grpc,pino,runtime-node,host-metrics",
+    why: "Only what tells something here; fs, dns and net add cost per request and no insight, and the API names its own routes for `http.route` rather than pay for Express's per-layer wrapping. `grpc` makes the RPC server spans (the API records `rpc.server.call.duration` itself: the instrumentation records no metric).",
   },
 } as const;
 

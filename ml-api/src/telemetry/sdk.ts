@@ -70,6 +70,11 @@ export function startTelemetry(env: NodeJS.ProcessEnv, settings: TelemetrySettin
       ignoreIncomingRequestHook: (request) => request.socket.localPort === scrapePort,
     },
     "@opentelemetry/instrumentation-host-metrics": { metricGroups: ["process.cpu", "process.memory"] },
+    "@opentelemetry/instrumentation-grpc": {
+      // Health probes and reflection are not API traffic, as the HTTP probes' spans would be noise; the
+      // OTLP gRPC exporter's own calls (Export) would trace the tracing.
+      ignoreGrpcMethods: ["Check", "Watch", "ServerReflectionInfo", "Export"],
+    },
   });
   const sdk = new NodeSDK({
     // Stable for the life of the process, and no pid or command line: nothing that makes new series per start

@@ -4,6 +4,7 @@ import { InvalidInputError, quote } from "../errors.js";
 /** Why a request was rejected, as a fixed vocabulary: these become metric label values. */
 export type RejectionReason =
   | "malformed_json"
+  | "malformed_message"
   | "unsupported_media_type"
   | "body_too_large"
   | "too_many_rows"
