@@ -2,7 +2,7 @@ import { OTEL_DEFAULTS } from "../../ml-api/src/telemetry/otel-defaults.js";
 import { PROM } from "../../ml-api/src/telemetry/prometheus-names.js";
 import { PIPELINE } from "./alerting-config.js";
 import type { Timescale } from "./duration.js";
-import { EXTERNAL, JOBS } from "./external-metrics.js";
+import { EXTERNAL, JOBS, OTLP_HANDLER } from "./external-metrics.js";
 import { alertRule, DEPENDS, DEPENDS_ON, type RuleGroup } from "./rule-model.js";
 
 /**
@@ -34,15 +34,16 @@ export function pipelineGroups(scale: Timescale): RuleGroup[] {
           expr: `${EXTERNAL.up}{job="${JOBS.collector}"} == 0`,
           for: d(PIPELINE.collectorDownFor),
           severity: "critical",
-          summary: "The OpenTelemetry Collector cannot be scraped",
+          summary: "The OpenTelemetry Collector is down",
           description:
-            "Prometheus cannot scrape the collector's exporter at {{ $labels.instance }}: no application " +
-            "metrics reach Prometheus, and every alert computed from them is blind until it is back.",
+            "Prometheus cannot scrape the collector's own metrics at {{ $labels.instance }}: the collector is " +
+            "down or hung, so it pushes no application metrics to Prometheus, and every alert computed from " +
+            "them is blind until it is back.",
           dashboard: "pipeline",
         }),
         alertRule({
           alert: "CollectorScrapeMissing",
-          expr: `absent(${EXTERNAL.up}{job="${JOBS.collector}"})\nor\nabsent(${EXTERNAL.up}{job="${JOBS.collectorInternal}"})`,
+          expr: `absent(${EXTERNAL.up}{job="${JOBS.collector}"})`,
           for: d(PIPELINE.scrapeMissingFor),
           severity: "warning",
           summary: "Prometheus has no scrape target for the collector (job {{ $labels.job }})",
@@ -73,6 +74,18 @@ export function pipelineGroups(scale: Timescale): RuleGroup[] {
           description:
             "The collector at {{ $labels.instance }} fails to send {{ $value | humanize }} items/s through " +
             "exporter {{ $labels.exporter }}: that telemetry is lost after the retries.",
+          dashboard: "pipeline",
+        }),
+        alertRule({
+          alert: "PrometheusOTLPRejecting",
+          expr: `sum by (job, instance, code) (rate(${EXTERNAL.httpRequests}{handler="${OTLP_HANDLER}", code!~"2.."}[${collectorWindow}])) > 0`,
+          for: d(PIPELINE.collectorErrorFor),
+          severity: "warning",
+          summary: "Prometheus refuses pushed metrics (HTTP {{ $labels.code }})",
+          description:
+            "Prometheus {{ $labels.instance }} answers {{ $value | humanize }} OTLP pushes/s with HTTP " +
+            "{{ $labels.code }}: 400 means points it cannot store (older than the out-of-order window, or a " +
+            "second value for one timestamp), 5xx a storage failure. Those points are lost.",
           dashboard: "pipeline",
         }),
         alertRule({

@@ -91,9 +91,7 @@ describe("the Compose services' addresses", () => {
       expect({ target, listens: listening(host).has(port) }).toEqual({ target, listens: true });
     }
     const collector = listening(SERVICES.collector);
-    expect(
-      collector.has(DEFAULT_PORTS.collectorExporter) && collector.has(DEFAULT_PORTS.collectorTelemetry),
-    ).toBe(true);
+    expect(collector.has(DEFAULT_PORTS.collectorTelemetry)).toBe(true);
   });
 
   it("gives Grafana datasource URLs that are services listening on those ports", () => {
