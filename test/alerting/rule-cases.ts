@@ -644,7 +644,7 @@ export const RULE_CASES: RuleCase[] = [
     ],
   },
   {
-    name: "ML API series frozen (the collector re-serving its last values) pages; fresh ones do not",
+    name: "ML API series frozen (no longer pushed, still within the lookback) pages; fresh ones do not",
     series: [
       modelState("2", "ready", flat(1, 20)),
       { series: `${EXTERNAL.processCpu}{${API}, process_cpu_state="user"}`, values: "0+0.5x8 4x12" },
