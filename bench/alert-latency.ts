@@ -1,8 +1,8 @@
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { MIN_EVENTS_IN_LONG_WINDOW } from "../contract/alerting-config.js";
 import { OTEL_DEFAULTS } from "../ml-api/src/telemetry/otel-defaults.js";
-import { MIN_EVENTS_IN_LONG_WINDOW } from "../prometheus/rules/alerting-config.js";
-import { EXTERNAL, JOBS } from "../prometheus/rules/external-metrics.js";
+import { EXTERNAL, JOBS } from "../prometheus/rules/rule-inputs.js";
 import { eventually } from "../test/e2e/eventually.js";
 import { PrometheusApi } from "../test/e2e/prometheus-api.js";
 import { seeded } from "../traffic/random.js";

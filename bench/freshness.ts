@@ -1,8 +1,8 @@
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { HTTP, SPAN_METRICS } from "../grafana/src/metrics.js";
+import { HTTP, SPAN_METRICS } from "../contract/external-metrics.js";
+import { PROM } from "../contract/prometheus-names.js";
 import { OTEL_DEFAULTS } from "../ml-api/src/telemetry/otel-defaults.js";
-import { PROM } from "../ml-api/src/telemetry/prometheus-names.js";
 import type { Tuning } from "../stack/components.js";
 import { PrometheusApi } from "../test/e2e/prometheus-api.js";
 import { ADELIE_V1, v2Body, withoutSex } from "../test/support/penguins.js";

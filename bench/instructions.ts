@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { OTEL_DEFAULTS } from "../ml-api/src/telemetry/otel-defaults.js";
+import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, poll, spawnListening } from "../test/support/api-process.js";
 import { markdownTable } from "./markdown-table.js";
 import { REGISTER_SDK, SDK_VARIANTS, type SdkVariant } from "./sdk-variants.js";
@@ -106,7 +107,7 @@ async function measure(api: ApiProcess, dir: string): Promise<Instructions> {
 async function measureVariant(v: SdkVariant, sinkPort: number): Promise<Instructions> {
   const dir = mkdtempSync(join(tmpdir(), "inferwatch-callgrind-"));
   const api = await spawnListening(
-    "ml-api/dist/main.js",
+    API_DIST.main,
     {
       LOG_LEVEL: "info",
       HOST: API_HOST,

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
 import { percentile } from "./percentile.js";
 import { cpuMicros } from "./process-cpu.js";
@@ -96,11 +97,11 @@ const sink = await spawnListening("bench/otlp-sink.ts");
 const targets = [
   await start(
     "ml-api+otel",
-    "ml-api/dist/main.js",
+    API_DIST.main,
     { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` },
     REGISTER_SDK,
   ),
-  await start("ml-api", "ml-api/dist/main.js"),
+  await start("ml-api", API_DIST.main),
   await start("bare", "bench/bare-server.ts"),
 ];
 /** Pairs compared in the summary: the telemetry's cost, then the API's own cost over the bare handler. */

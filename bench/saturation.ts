@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { CONFIG_SCHEMA } from "../ml-api/src/config.js";
+import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
 import { cpuMicros } from "./process-cpu.js";
 import { REGISTER_SDK } from "./sdk-variants.js";
@@ -127,7 +128,7 @@ const ms = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(1));
 const sink = await spawnListening("bench/otlp-sink.ts");
 const instrumented = (limit: number) =>
   spawnListening(
-    "ml-api/dist/main.js",
+    API_DIST.main,
     {
       LOG_LEVEL: "info",
       MAX_INFLIGHT_REQUESTS: String(limit),

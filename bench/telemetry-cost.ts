@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
 import { cpuMicros } from "./process-cpu.js";
 import { REGISTER_SDK, SDK_VARIANTS, type SdkVariant } from "./sdk-variants.js";
@@ -46,7 +47,7 @@ try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const v of round % 2 ? VARIANTS : [...VARIANTS].reverse()) {
       const api = await spawnListening(
-        "ml-api/dist/main.js",
+        API_DIST.main,
         { LOG_LEVEL: "info", OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`, ...v.env },
         v.sdk ? REGISTER_SDK : [],
       );

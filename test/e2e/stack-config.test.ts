@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { JOBS } from "../../prometheus/rules/external-metrics.js";
+import { JOBS } from "../../prometheus/rules/rule-inputs.js";
 import { collectorEnv, jaegerEnv } from "../../stack/components.js";
 import { COMPOSE_PROMETHEUS_CONFIG } from "../../stack/compose.js";
 import { binary, CONFIGS } from "../../stack/layout.js";

@@ -1,4 +1,4 @@
-import { HTTP, OTLP_HANDLER, PROMETHEUS, RUNTIME, SPAN_METRICS } from "../../grafana/src/metrics.js";
+import { HTTP, OTLP_HANDLER, PROMETHEUS, RUNTIME, SPAN_METRICS } from "../../contract/external-metrics.js";
 
 export { OTLP_HANDLER };
 
