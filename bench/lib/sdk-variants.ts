@@ -1,4 +1,4 @@
-import { API_DIST } from "../stack/layout.js";
+import { API_DIST } from "../../stack/layout.js";
 /** Node arguments that load the OpenTelemetry SDK before the compiled API, as `npm start` does. */
 export const REGISTER_SDK = ["--import", API_DIST.register];
 
