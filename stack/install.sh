@@ -151,7 +151,9 @@ install_alertmanager() {
 # build writes its assets and embed.go into web/ui.
 install_prometheus() {
   local stamp="version $PROMETHEUS_VERSION (branch: v$PROMETHEUS_VERSION, revision: go-module-ui)"
+  # The tag is what embeds the web UI: a binary built without it serves none.
   if "$BIN/prometheus" --version 2>/dev/null | grep -qF "$stamp" &&
+    "$BIN/prometheus" --version 2>/dev/null | grep -q "tags:.*builtinassets" &&
     "$BIN/promtool" --version 2>/dev/null | grep -qF "$stamp"; then
     say "prometheus + promtool $PROMETHEUS_VERSION: up to date"
     return
