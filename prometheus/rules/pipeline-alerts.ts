@@ -94,6 +94,10 @@ export function pipelineGroups(scale: Timescale): RuleGroup[] {
             `absent(${PROM.modelState}{job="${API_JOB}"})`,
             `or`,
             `sum by (job) (rate(${EXTERNAL.processCpu}{job="${API_JOB}"}[${telemetryWindow}])) == 0`,
+            `or`,
+            // Pushed series get no staleness marker when their sender stops: they stay visible for the
+            // lookback, so absent() alone would wait that long. A newest sample older than the window says it.
+            `time() - max by (job) (timestamp(${PROM.modelState}{job="${API_JOB}"})) > ${scale.seconds(PIPELINE.telemetryWindow)}`,
           ].join("\n"),
           for: d(PIPELINE.telemetryMissingFor),
           severity: "critical",

@@ -680,6 +680,27 @@ export const RULE_CASES: RuleCase[] = [
     ],
   },
   {
+    name: "ML API pushes that stop page before their last samples leave the lookback",
+    series: [
+      modelState("2", "ready", "1x3 _x12"),
+      { series: `${EXTERNAL.processCpu}{${API}, process_cpu_state="user"}`, values: "0+1x3 _x12" },
+    ],
+    checks: [
+      { at: "3m", alert: "MLApiTelemetryMissing", expect: [] },
+      {
+        at: "8m",
+        alert: "MLApiTelemetryMissing",
+        expect: [
+          {
+            labels: { job: API_JOB, severity: "critical", depends_on: "collector" },
+            summary: `No telemetry from the ML API (${API_JOB})`,
+            description: `Prometheus has received no fresh metrics from ${API_JOB} for 2m: the API is down, cannot reach the collector, or does not export. Model and SLO alerts are blind meanwhile.`,
+          },
+        ],
+      },
+    ],
+  },
+  {
     name: "ML API series frozen (no longer pushed, still within the lookback) pages; fresh ones do not",
     series: [
       modelState("2", "ready", flat(1, 20)),
