@@ -49,7 +49,7 @@ export const HOST = {
   diskIo: "system_disk_io_bytes_total",
 } as const;
 
-/** The collector's own telemetry (job otel-collector-internal). */
+/** The collector's own telemetry (job otel-collector). */
 export const COLLECTOR = {
   uptime: "otelcol_process_uptime_seconds_total",
   acceptedSpans: "otelcol_receiver_accepted_spans_total",
@@ -70,9 +70,13 @@ export const COLLECTOR = {
   heapAlloc: "otelcol_process_runtime_heap_alloc_bytes",
 } as const;
 
+/** The `handler` label of Prometheus's OTLP receiver, where the collector pushes application metrics. */
+export const OTLP_HANDLER = "/api/v1/otlp/v1/metrics";
+
 /** Prometheus's own metrics. */
 export const PROMETHEUS = {
   up: "up",
+  httpRequests: "prometheus_http_requests_total",
   buildInfo: "prometheus_build_info",
   scrapeDuration: "scrape_duration_seconds",
   scrapeSamples: "scrape_samples_scraped",

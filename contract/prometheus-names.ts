@@ -1,9 +1,9 @@
 import { METRICS, type MetricKey, type MetricSpec } from "./metric-catalogue.js";
 
 /**
- * The Prometheus name the pinned collector's exporter gives a catalogue metric (add_metric_suffixes on):
- * dots become underscores, "s" adds `_seconds`, "1" adds `_ratio` on gauges only, units in braces add
- * nothing, and counters end in `_total`. Dashboards and alert rules use these, never hand-typed names; the
+ * The Prometheus name a catalogue metric gets from Prometheus's OTLP receiver (translation strategy
+ * UnderscoreEscapingWithSuffixes, prometheus/prometheus.yml): dots become underscores, "s" adds `_seconds`,
+ * "1" adds `_ratio` on gauges only, units in braces add nothing, and counters end in `_total`. Dashboards and alert rules use these, never hand-typed names; the
  * end-to-end suite proves every one of them exists in Prometheus.
  */
 export function prometheusName(spec: MetricSpec): string {

@@ -12,7 +12,8 @@ import { address, HOST, PORT_SPECS, type PortName, type Ports } from "./ports.js
 /**
  * Intervals that decide how soon a request shows in Prometheus. Unset means the committed default, chosen
  * for users: API metric export 5 s, span export 2 s, collector batch 1 s, span metrics flush 2 s, host metrics
- * 15 s, scrape of the collector 5 s (15 s for the rest).
+ * 15 s; the collector pushes to Prometheus as soon as a batch is full or its timeout passes (scrapes of the
+ * components' own metrics every 15 s).
  * The end-to-end tests shorten all of them.
  */
 export interface Tuning {
@@ -67,16 +68,22 @@ const setIf = (env: Record<string, string>, key: string, value: string | number 
   if (value !== undefined) env[key] = String(value);
 };
 
+/**
+ * Where the collector pushes metrics: Prometheus's OTLP receiver, under the base URL of the Prometheus at
+ * `prometheusUrl`. The collector's OTLP HTTP exporter appends /v1/metrics.
+ */
+export const prometheusOtlpEndpoint = (prometheusUrl: string) => `${prometheusUrl}/api/v1/otlp`;
+
 /** Variables otel-collector/config.yaml reads, as the stack sets them. */
 export function collectorEnv(ports: Ports, tuning: Tuning = {}): Record<string, string> {
   const env: Record<string, string> = {
     OTELCOL_OTLP_GRPC_ENDPOINT: address(ports.otlpGrpc),
     OTELCOL_OTLP_HTTP_ENDPOINT: address(ports.otlpHttp),
-    OTELCOL_PROMETHEUS_ENDPOINT: address(ports.collectorExporter),
     OTELCOL_TELEMETRY_HOST: HOST,
     OTELCOL_TELEMETRY_PORT: String(ports.collectorTelemetry),
     OTELCOL_HEALTH_ENDPOINT: address(ports.collectorHealth),
     JAEGER_OTLP_GRPC_ENDPOINT: address(ports.jaegerOtlpGrpc),
+    PROMETHEUS_OTLP_ENDPOINT: prometheusOtlpEndpoint(`http://${address(ports.prometheus)}`),
   };
   setIf(env, "OTELCOL_BATCH_TIMEOUT", tuning.batchTimeout);
   setIf(env, "OTELCOL_SPANMETRICS_FLUSH_INTERVAL", tuning.spanMetricsFlushInterval);
@@ -144,6 +151,8 @@ export function prometheus(settings: StackSettings): Component {
       `--storage.tsdb.path=${join(settings.runDir, "prometheus-data")}`,
       `--storage.tsdb.retention.time=${settings.retention}`,
       `--web.listen-address=${address(settings.ports.prometheus)}`,
+      // The collector pushes application metrics here instead of being scraped.
+      "--web.enable-otlp-receiver",
       "--enable-feature=exemplar-storage",
     ],
     env: {},
@@ -255,7 +264,7 @@ export function urls(ports: Ports): Record<string, string> {
     Prometheus: `http://${address(ports.prometheus)}`,
     Alertmanager: `http://${address(ports.alertmanager)}`,
     "Jaeger API": `http://${address(ports.jaegerQueryHttp)}/api/services`,
-    "collector metrics": `http://${address(ports.collectorExporter)}/metrics`,
+    "collector's own metrics": `http://${address(ports.collectorTelemetry)}/metrics`,
     "OTLP (HTTP)": `http://${address(ports.otlpHttp)}`,
   };
 }

@@ -25,7 +25,6 @@ export const COMPOSE_HOSTS = {
   apiGrpc: SERVICES.api,
   otlpGrpc: SERVICES.collector,
   otlpHttp: SERVICES.collector,
-  collectorExporter: SERVICES.collector,
   collectorTelemetry: SERVICES.collector,
   collectorHealth: SERVICES.collector,
   jaegerOtlpGrpc: SERVICES.jaeger,
@@ -54,7 +53,8 @@ const HEADER = [
   " `npm run compose-configs`: the same config with the Compose services' names as targets; edit",
   " prometheus.yml and regenerate, never this file (a test checks it is current). Compose mounts it at",
   " /etc/prometheus/prometheus.yml beside rules/, and runs Prometheus with the native stack's flags",
-  " (--enable-feature=exemplar-storage keeps the exemplars the collector's OpenMetrics exporter sends).",
+  " (--web.enable-otlp-receiver takes the collector's pushes, --enable-feature=exemplar-storage keeps their",
+  " exemplars).",
 ].join("\n");
 
 /** prometheus/prometheus.yml with every target at its Compose service, ports as in .env.example. */

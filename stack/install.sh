@@ -3,9 +3,9 @@
 #   otelcol       built by ocb from otel-collector/builder-config.yaml
 #   jaeger        Jaeger v2, built from its Go module
 #   alertmanager, amtool
-#   prometheus, promtool   Debian's package, linked into .stack/bin/
-#   promtool-image         promtool of the Compose image's Prometheus (3.x),
-#                          built from its Go module, so rules are tested on both
+#   prometheus, promtool   Prometheus 3, built from its Go module with its web
+#                          UI (built with pnpm and embedded), the release the
+#                          Compose image runs
 # Versions come from .env.example only (the pins the Compose images use too).
 # Idempotent: a second run checks each binary's version and returns without
 # touching the network.
@@ -34,7 +34,8 @@ JAEGER_VERSION=$(pin JAEGER_VERSION)
 JAEGER_MODULE_VERSION=$(pin JAEGER_MODULE_VERSION)
 ALERTMANAGER_VERSION=$(pin ALERTMANAGER_VERSION)
 PROMETHEUS_VERSION=$(pin PROMETHEUS_VERSION)
-PROMETHEUS_IMAGE_VERSION=$(pin PROMETHEUS_IMAGE_VERSION)
+PNPM_VERSION=$(pin PNPM_VERSION)
+PROMETHEUS_UI_RELOCK=$(pin PROMETHEUS_UI_RELOCK)
 GO_MIN_VERSION=$(pin GO_MIN_VERSION)
 
 STACK_DIR=${INFERWATCH_STACK_DIR:-$ROOT/.stack}
@@ -145,52 +146,86 @@ install_alertmanager() {
     "github.com/prometheus/alertmanager/cmd/amtool@v$ALERTMANAGER_VERSION"
 }
 
+# Prometheus 3.x publishes its Go module as v0.3MM.P for release 3.M.P, and `go install ...@v...` refuses it
+# (its go.mod has exclude directives), so it is built as the main module, from a writable copy: the UI
+# build writes its assets and embed.go into web/ui.
 install_prometheus() {
-  if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
-    [ "$(id -u)" = 0 ] || die "prometheus is not on PATH; install it as root: apt-get install --no-install-recommends prometheus"
-    command -v apt-get >/dev/null || die "prometheus is not on PATH and this is no Debian/Ubuntu machine"
-    say "prometheus: installing Debian's package ..."
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-    # The package enables a system-wide Prometheus on :9090; the stack runs
-    # its own, so that one must not hold the port.
-    if [ -d /run/systemd/system ]; then
-      systemctl disable --now prometheus >/dev/null 2>&1 || true
-    fi
-  fi
-  local have
-  have=$(prometheus --version 2>/dev/null | sed -n 's/^prometheus, version \([0-9.]*\).*/\1/p')
-  if [ "$have" = "$PROMETHEUS_VERSION" ]; then
-    say "prometheus + promtool $have: ok ($(command -v prometheus))"
-  else
-    say "prometheus + promtool $have: warning, .env.example pins $PROMETHEUS_VERSION"
-  fi
-  ln -sfn "$(command -v prometheus)" "$BIN/prometheus"
-  ln -sfn "$(command -v promtool)" "$BIN/promtool"
-}
-
-install_promtool_image() {
-  if "$BIN/promtool-image" --version 2>/dev/null | grep -q "version $PROMETHEUS_IMAGE_VERSION "; then
-    say "promtool-image $PROMETHEUS_IMAGE_VERSION: up to date"
+  local stamp="version $PROMETHEUS_VERSION (branch: v$PROMETHEUS_VERSION, revision: go-module-ui)"
+  # The tag is what embeds the web UI: a binary built without it serves none.
+  if "$BIN/prometheus" --version 2>/dev/null | grep -qF "$stamp" &&
+    "$BIN/prometheus" --version 2>/dev/null | grep -q "tags:.*builtinassets" &&
+    "$BIN/promtool" --version 2>/dev/null | grep -qF "$stamp"; then
+    say "prometheus + promtool $PROMETHEUS_VERSION: up to date"
     return
   fi
   require_go
-  # Prometheus 3.x publishes its Go module as v0.3MM.P for release 3.M.P, and `go install ...@v...`
-  # refuses it (its go.mod has exclude directives), so build it as the main module from the cache.
-  local major minor patch module dir
-  IFS=. read -r major minor patch <<<"$PROMETHEUS_IMAGE_VERSION"
-  [ "$major" = 3 ] || die "PROMETHEUS_IMAGE_VERSION $PROMETHEUS_IMAGE_VERSION: only 3.x maps to a Go module version here"
+  local major minor patch module dir src=$BUILD/prometheus
+  IFS=. read -r major minor patch <<<"$PROMETHEUS_VERSION"
+  [ "$major" = 3 ] || die "PROMETHEUS_VERSION $PROMETHEUS_VERSION: only 3.x maps to a Go module version here"
   module="github.com/prometheus/prometheus@v0.$((300 + minor)).$patch"
   dir=$(go mod download -json "$module" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
   [ -d "$dir" ] || die "could not download $module"
-  timed "promtool-image $PROMETHEUS_IMAGE_VERSION" build_promtool_image "$dir"
+  rm -rf "$src"
+  mkdir -p "$BUILD"
+  cp -r "$dir" "$src"
+  chmod -R u+w "$src"
+  timed "prometheus web UI $PROMETHEUS_VERSION" build_prometheus_ui "$src"
+  timed "prometheus + promtool $PROMETHEUS_VERSION" build_prometheus "$src"
+  rm -rf "$src"
 }
 
-build_promtool_image() {
-  local v=github.com/prometheus/common/version
-  (cd "$1" && go build -o "$BIN/promtool-image" \
-    -ldflags "-X $v.Version=$PROMETHEUS_IMAGE_VERSION -X $v.Revision=go-module -X $v.Branch=v$PROMETHEUS_IMAGE_VERSION" \
-    ./cmd/promtool)
+# The UI pins its Node release (web/ui/.nvmrc) and its packages (pnpm-lock.yaml, whose age and build
+# policies pnpm-workspace.yaml sets); Node comes from the npm registry's `node` package, which ships the
+# binary, so the machine's own Node may be older.
+build_prometheus_ui() {
+  local ui=$1/web/ui node_dir=$BUILD/node
+  local node_version
+  node_version=$(tr -d 'v \n' <"$ui/.nvmrc")
+  if [ "$("$node_dir/node_modules/.bin/node" --version 2>/dev/null)" != "v$node_version" ]; then
+    rm -rf "$node_dir"
+    npm install --silent --no-save --no-package-lock --prefix "$node_dir" "node@$node_version"
+  fi
+  relock_missing_ui_packages "$ui"
+  (cd "$ui" && PATH="$node_dir/node_modules/.bin:$PATH" npx --yes "pnpm@$PNPM_VERSION" install --silent \
+    --no-frozen-lockfile &&
+    PATH="$node_dir/node_modules/.bin:$PATH" npx --yes "pnpm@$PNPM_VERSION" run --silent build:mantine-ui)
+  # Gzips the assets and writes the embed.go that the builtinassets tag compiles in.
+  (cd "$1" && bash scripts/compress_assets.sh)
+}
+
+# The npm registry reachable here lacks some exact versions that a release's lockfile names, and pnpm
+# refuses a lockfile entry it cannot check against its release-age policy: each such entry
+# (PROMETHEUS_UI_RELOCK) is dropped and pinned by an override to a served release, which pnpm then locks
+# anew. Entries the lockfile does not name are left alone, so a newer release builds from its lockfile as is.
+relock_missing_ui_packages() {
+  local lock=$1/pnpm-lock.yaml entry name from to
+  local -a entries
+  IFS=, read -r -a entries <<<"$PROMETHEUS_UI_RELOCK"
+  for entry in "${entries[@]}"; do
+    to=${entry##*=}
+    entry=${entry%=*}
+    name=${entry%@*}
+    from=${entry##*@}
+    grep -qF "'$name@$from'" "$lock" || continue
+    say "prometheus web UI: $name $from is not served here, locking $to"
+    awk -v pkg="  '$name@$from" 'BEGIN { RS = ""; ORS = "\n\n" } index($0, pkg) != 1' "$lock" |
+      awk -v dep="      '$name':" '$0 == dep { skip = 3 } skip > 0 { skip--; next } { print }' >"$lock.new"
+    mv "$lock.new" "$lock"
+    grep -q '^overrides:' "$1/pnpm-workspace.yaml" || printf 'overrides:\n' >>"$1/pnpm-workspace.yaml"
+    printf "  '%s': %s\n" "$name" "$to" >>"$1/pnpm-workspace.yaml"
+  done
+}
+
+build_prometheus() {
+  local v=github.com/prometheus/common/version cmd
+  local ldflags="-X $v.Version=$PROMETHEUS_VERSION -X $v.Revision=go-module-ui -X $v.Branch=v$PROMETHEUS_VERSION"
+  for cmd in prometheus promtool; do
+    # A link left by an older install.sh (to Debian's binary, or to itself when .stack/bin was on PATH):
+    # go build would write through it, or fail on the loop.
+    rm -f "$BIN/$cmd"
+    (cd "$1" && GOWORK=off go build -tags builtinassets -ldflags "$ldflags" -o "$BIN/$cmd" "./cmd/$cmd")
+  done
+  rm -f "$BIN/promtool-image"
 }
 
 mkdir -p "$BIN"
@@ -199,5 +234,4 @@ install_prometheus
 install_otelcol
 install_jaeger
 install_alertmanager
-install_promtool_image
 say "done in $((SECONDS - start))s: $(cd "$BIN" && echo *)"

@@ -22,10 +22,6 @@ export const PORT_SPECS = {
   apiGrpc: { env: "INFERWATCH_API_GRPC_PORT", what: "ML API (gRPC)" },
   otlpGrpc: { env: "INFERWATCH_OTLP_GRPC_PORT", what: "collector OTLP gRPC in" },
   otlpHttp: { env: "INFERWATCH_OTLP_HTTP_PORT", what: "collector OTLP HTTP in" },
-  collectorExporter: {
-    env: "INFERWATCH_COLLECTOR_EXPORTER_PORT",
-    what: "collector Prometheus exporter (application metrics)",
-  },
   collectorTelemetry: {
     env: "INFERWATCH_COLLECTOR_TELEMETRY_PORT",
     what: "collector's own metrics",

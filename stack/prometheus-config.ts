@@ -12,8 +12,7 @@ import { HOST, type PortName, type Ports } from "./ports.js";
 
 /** The port each scrape job targets. A job not named here is an error, so a new job cannot be forgotten. */
 export const JOB_PORTS: Record<string, PortName> = {
-  "otel-collector": "collectorExporter",
-  "otel-collector-internal": "collectorTelemetry",
+  "otel-collector": "collectorTelemetry",
   prometheus: "prometheus",
   alertmanager: "alertmanager",
 };

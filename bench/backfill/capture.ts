@@ -1,8 +1,8 @@
 /**
  * Takes the template the backfill generator multiplies: the native stack on free ports takes a realistic
  * mix of requests (a version unloaded and loaded again on the way), then Prometheus's own view of every
- * series it scraped (the collector's exporter, the collector's, Prometheus's and Alertmanager's own metrics,
- * `up` and the scrape series, ALERTS) is read once through /federate. Recorded series (names with a colon)
+ * series it holds (the pushed application and host metrics, the collector's, Prometheus's and
+ * Alertmanager's own metrics, `up` and the scrape series, ALERTS) is read once through /federate. Recorded series (names with a colon)
  * are left out: the backfill evaluates the rules itself.
  *
  *   node --import tsx bench/backfill/capture.ts [out-dir]   (default bench/backfill/template)

@@ -9,7 +9,8 @@ import { CONFIGS } from "../../stack/layout.js";
 /**
  * The intervals that decide how late the pipeline is, read from the committed configs a benchmark runs with
  * (so a printed figure is never a stale copy): the API's exports, the collector's batch and span-metrics
- * flush, Prometheus's scrape and rule evaluation, and Alertmanager's grouping timers.
+ * flush (after which it pushes to Prometheus), Prometheus's rule evaluation, and Alertmanager's grouping
+ * timers.
  */
 
 /** `${env:NAME:-default}` of otel-collector/config.yaml: the value the collector uses when NAME is unset. */
@@ -21,8 +22,7 @@ function collectorDefault(name: string): string {
 }
 
 interface PrometheusConfig {
-  global: { scrape_interval: string; evaluation_interval: string };
-  scrape_configs: { job_name: string; scrape_interval?: string }[];
+  global: { evaluation_interval: string };
 }
 interface AlertmanagerRoute {
   group_wait: string;
@@ -31,7 +31,6 @@ interface AlertmanagerRoute {
 
 export function committedIntervals() {
   const prometheus = parse(readFileSync(CONFIGS.prometheus, "utf8")) as PrometheusConfig;
-  const collectorJob = prometheus.scrape_configs.find((job) => job.job_name === "otel-collector");
   const route = (
     parse(readFileSync(CONFIGS.alertmanager, "utf8"), { merge: true }) as { route: AlertmanagerRoute }
   ).route;
@@ -40,8 +39,6 @@ export function committedIntervals() {
     apiSpanExport: `${Number(OTEL_DEFAULTS.OTEL_BSP_SCHEDULE_DELAY.value) / 1000}s`,
     collectorBatch: collectorDefault("OTELCOL_BATCH_TIMEOUT"),
     spanMetricsFlush: collectorDefault("OTELCOL_SPANMETRICS_FLUSH_INTERVAL"),
-    /** The collector's exporter, where the API's metrics are read. */
-    scrape: collectorJob?.scrape_interval ?? prometheus.global.scrape_interval,
     ruleEvaluation: prometheus.global.evaluation_interval,
     groupWait: route.group_wait,
     groupInterval: route.group_interval,
@@ -52,7 +49,7 @@ const seconds = (ms: number | undefined) => (ms === undefined ? undefined : `${m
 
 /**
  * One line naming every interval a run used: the committed ones, and any that `tuning` replaced marked
- * "(tried)", with what the stack sets from it (Tuning.scrapeInterval moves rule evaluation too).
+ * "(tried)", with what the stack sets from it (Tuning.scrapeInterval sets rule evaluation).
  */
 export function describeIntervals(tuning: Tuning = {}): string {
   const tried: Partial<Record<keyof ReturnType<typeof committedIntervals>, string | undefined>> = {
@@ -60,7 +57,6 @@ export function describeIntervals(tuning: Tuning = {}): string {
     apiSpanExport: seconds(tuning.spanExportDelayMs),
     collectorBatch: tuning.batchTimeout,
     spanMetricsFlush: tuning.spanMetricsFlushInterval,
-    scrape: tuning.scrapeInterval,
     ruleEvaluation: tuning.scrapeInterval,
   };
   return Object.entries(committedIntervals())

@@ -40,11 +40,11 @@ export function scrapeInterval(): string {
 }
 
 /**
- * The Prometheus Grafana talks to: the Compose stack's image (.env.example's PROMETHEUS_IMAGE_VERSION), not
- * the native stack's Debian package. Tells Grafana which API features that version has.
+ * The Prometheus Grafana talks to (.env.example's PROMETHEUS_VERSION, native and Compose alike). Tells
+ * Grafana which API features that version has.
  */
 export function prometheusVersion(): string {
-  return envExample("PROMETHEUS_IMAGE_VERSION");
+  return envExample("PROMETHEUS_VERSION");
 }
 
 const HEADER =

@@ -2,7 +2,7 @@ import { PIPELINE } from "../../contract/alerting-config.js";
 import type { Timescale } from "../../contract/duration.js";
 import { PROM } from "../../contract/prometheus-names.js";
 import { OTEL_DEFAULTS } from "../../ml-api/src/telemetry/otel-defaults.js";
-import { EXTERNAL, JOBS } from "./rule-inputs.js";
+import { EXTERNAL, JOBS, OTLP_HANDLER } from "./rule-inputs.js";
 import { alertRule, DEPENDS, DEPENDS_ON, type RuleGroup } from "./rule-model.js";
 
 /**
@@ -34,15 +34,16 @@ export function pipelineGroups(scale: Timescale): RuleGroup[] {
           expr: `${EXTERNAL.up}{job="${JOBS.collector}"} == 0`,
           for: d(PIPELINE.collectorDownFor),
           severity: "critical",
-          summary: "The OpenTelemetry Collector cannot be scraped",
+          summary: "The OpenTelemetry Collector is down",
           description:
-            "Prometheus cannot scrape the collector's exporter at {{ $labels.instance }}: no application " +
-            "metrics reach Prometheus, and every alert computed from them is blind until it is back.",
+            "Prometheus cannot scrape the collector's own metrics at {{ $labels.instance }}: the collector is " +
+            "down or hung, so it pushes no application metrics to Prometheus, and every alert computed from " +
+            "them is blind until it is back.",
           dashboard: "pipeline",
         }),
         alertRule({
           alert: "CollectorScrapeMissing",
-          expr: `absent(${EXTERNAL.up}{job="${JOBS.collector}"})\nor\nabsent(${EXTERNAL.up}{job="${JOBS.collectorInternal}"})`,
+          expr: `absent(${EXTERNAL.up}{job="${JOBS.collector}"})`,
           for: d(PIPELINE.scrapeMissingFor),
           severity: "warning",
           summary: "Prometheus has no scrape target for the collector (job {{ $labels.job }})",
@@ -76,11 +77,27 @@ export function pipelineGroups(scale: Timescale): RuleGroup[] {
           dashboard: "pipeline",
         }),
         alertRule({
+          alert: "PrometheusOTLPRejecting",
+          expr: `sum by (job, instance, code) (rate(${EXTERNAL.httpRequests}{handler="${OTLP_HANDLER}", code!~"2.."}[${collectorWindow}])) > 0`,
+          for: d(PIPELINE.collectorErrorFor),
+          severity: "warning",
+          summary: "Prometheus refuses pushed metrics (HTTP {{ $labels.code }})",
+          description:
+            "Prometheus {{ $labels.instance }} answers {{ $value | humanize }} OTLP pushes/s with HTTP " +
+            "{{ $labels.code }}: 400 means points it cannot store (older than the out-of-order window, or a " +
+            "second value for one timestamp), 5xx a storage failure. Those points are lost.",
+          dashboard: "pipeline",
+        }),
+        alertRule({
           alert: "MLApiTelemetryMissing",
           expr: [
             `absent(${PROM.modelState}{job="${API_JOB}"})`,
             `or`,
             `sum by (job) (rate(${EXTERNAL.processCpu}{job="${API_JOB}"}[${telemetryWindow}])) == 0`,
+            `or`,
+            // Pushed series get no staleness marker when their sender stops: they stay visible for the
+            // lookback, so absent() alone would wait that long. A newest sample older than the window says it.
+            `time() - max by (job) (timestamp(${PROM.modelState}{job="${API_JOB}"})) > ${scale.seconds(PIPELINE.telemetryWindow)}`,
           ].join("\n"),
           for: d(PIPELINE.telemetryMissingFor),
           severity: "critical",

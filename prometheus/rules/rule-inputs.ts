@@ -1,11 +1,21 @@
-import { HTTP, RPC, RUNTIME, SPAN_METRICS } from "../../contract/external-metrics.js";
+import {
+  HTTP,
+  OTLP_HANDLER,
+  PROMETHEUS,
+  RPC,
+  RUNTIME,
+  SPAN_METRICS,
+} from "../../contract/external-metrics.js";
 import { rpcMethod } from "../../contract/rpc-names.js";
+
+export { OTLP_HANDLER };
 
 /**
  * Metrics the rules read that the ML API's catalogue does not define: the HTTP server metrics of the
  * OpenTelemetry semantic conventions, the API's runtime metrics, and the self-metrics of the collector,
  * Prometheus and Alertmanager. Names as the pinned versions expose them (the collector's counters carry
- * `_total`: see otel-collector/config.yaml); a test proves every metric a rule reads is here or in PROM.
+ * `_total`: see otel-collector/config.yaml; Prometheus's OTLP receiver names the pushed ones as
+ * prometheus/prometheus.yml's otlp section says); a test proves every metric a rule reads is here or in PROM.
  */
 export const EXTERNAL = {
   httpDuration: HTTP.duration,
@@ -38,6 +48,8 @@ export const EXTERNAL = {
     "otelcol_exporter_send_failed_log_records_total",
   ],
   ruleFailures: "prometheus_rule_evaluation_failures_total",
+  /** Prometheus's HTTP handlers, its OTLP receiver among them (OTLP_HANDLER), by handler and status code. */
+  httpRequests: PROMETHEUS.httpRequests,
   alertmanagersDiscovered: "prometheus_notifications_alertmanagers_discovered",
   notificationErrors: "prometheus_notifications_errors_total",
   notificationsFailed: "alertmanager_notifications_failed_total",
@@ -49,8 +61,8 @@ export const EXTERNAL_NAMES: ReadonlySet<string> = new Set(Object.values(EXTERNA
 
 /** Scrape jobs of prometheus/prometheus.yml the rules name. */
 export const JOBS = {
+  /** The collector's own metrics; host metrics are pushed under the same job (otel-collector/config.yaml). */
   collector: "otel-collector",
-  collectorInternal: "otel-collector-internal",
   prometheus: "prometheus",
   alertmanager: "alertmanager",
 } as const;

@@ -410,7 +410,7 @@ describe.skipIf(unavailable !== undefined)("alerts delivered end to end", () => 
         email("[inferwatch FIRING", "CollectorDown", fault),
       ]);
       record("collector stopped -> CollectorDown", fault, slack, mail);
-      expectFiring(slack, mail, "CollectorDown", undefined, "The OpenTelemetry Collector cannot be scraped");
+      expectFiring(slack, mail, "CollectorDown", undefined, "The OpenTelemetry Collector is down");
 
       await inhibited("MLApiTelemetryMissing", {});
       expect(deliveredFiring("MLApiTelemetryMissing", fault)).toEqual([]);

@@ -3,7 +3,7 @@ import { RECORDED, recordName } from "../../contract/recorded-series.js";
 import { rpcMethod } from "../../contract/rpc-names.js";
 import { budgetSpent } from "../../grafana/src/slo.js";
 import { API_JOB } from "../../prometheus/rules/pipeline-alerts.js";
-import { EXTERNAL } from "../../prometheus/rules/rule-inputs.js";
+import { EXTERNAL, OTLP_HANDLER } from "../../prometheus/rules/rule-inputs.js";
 
 /**
  * `promtool test rules` cases for every alert, at real time scale: for each, input series where it must
@@ -546,21 +546,18 @@ export const RULE_CASES: RuleCase[] = [
     checks: [{ at: "40m", alert: "NoTraffic", expect: [] }],
   },
   {
-    name: "the collector's exporter unreachable pages; reachable again, it stops",
-    series: [
-      { series: `up{job="otel-collector", instance="127.0.0.1:8889"}`, values: "1 1 0 0 0 0 1 1 1" },
-      { series: `up{job="otel-collector-internal", instance="127.0.0.1:8888"}`, values: flat(1, 8) },
-    ],
+    name: "the collector unreachable pages; reachable again, it stops",
+    series: [{ series: `up{job="otel-collector", instance="127.0.0.1:8888"}`, values: "1 1 0 0 0 0 1 1 1" }],
     checks: [
       {
         at: "5m",
         alert: "CollectorDown",
         expect: [
           {
-            labels: { job: "otel-collector", instance: "127.0.0.1:8889", severity: "critical" },
-            summary: "The OpenTelemetry Collector cannot be scraped",
+            labels: { job: "otel-collector", instance: "127.0.0.1:8888", severity: "critical" },
+            summary: "The OpenTelemetry Collector is down",
             description:
-              "Prometheus cannot scrape the collector's exporter at 127.0.0.1:8889: no application metrics reach Prometheus, and every alert computed from them is blind until it is back.",
+              "Prometheus cannot scrape the collector's own metrics at 127.0.0.1:8888: the collector is down or hung, so it pushes no application metrics to Prometheus, and every alert computed from them is blind until it is back.",
           },
         ],
       },
@@ -569,8 +566,8 @@ export const RULE_CASES: RuleCase[] = [
     ],
   },
   {
-    name: "no scrape target for the collector's exporter",
-    series: [{ series: `up{job="otel-collector-internal", instance="127.0.0.1:8888"}`, values: flat(1, 10) }],
+    name: "no scrape target for the collector",
+    series: [{ series: `up{job="prometheus", instance="127.0.0.1:9090"}`, values: flat(1, 10) }],
     checks: [
       {
         at: "8m",
@@ -591,11 +588,11 @@ export const RULE_CASES: RuleCase[] = [
     name: "the collector refusing metric points for five minutes warns; a refusal long past does not",
     series: [
       {
-        series: `otelcol_receiver_refused_metric_points_total{job="otel-collector-internal", instance="127.0.0.1:8888", receiver="otlp", transport="http"}`,
+        series: `otelcol_receiver_refused_metric_points_total{job="otel-collector", instance="127.0.0.1:8888", receiver="otlp", transport="http"}`,
         values: grows(60, 15),
       },
       {
-        series: `otelcol_receiver_refused_spans_total{job="otel-collector-internal", instance="127.0.0.1:8888", receiver="otlp", transport="http"}`,
+        series: `otelcol_receiver_refused_spans_total{job="otel-collector", instance="127.0.0.1:8888", receiver="otlp", transport="http"}`,
         values: `0 60 60x30`,
       },
     ],
@@ -606,7 +603,7 @@ export const RULE_CASES: RuleCase[] = [
         expect: [
           {
             labels: {
-              job: "otel-collector-internal",
+              job: "otel-collector",
               instance: "127.0.0.1:8888",
               receiver: "otlp",
               severity: "warning",
@@ -625,7 +622,7 @@ export const RULE_CASES: RuleCase[] = [
     name: "spans failing to reach Jaeger warn; sends that all succeed do not",
     series: [
       {
-        series: `otelcol_exporter_send_failed_spans_total{job="otel-collector-internal", instance="127.0.0.1:8888", exporter="otlp_grpc/jaeger"}`,
+        series: `otelcol_exporter_send_failed_spans_total{job="otel-collector", instance="127.0.0.1:8888", exporter="otlp_grpc/jaeger"}`,
         values: "0 0 0 0 0 0 0 0 0 0 0 0 30+30x15",
       },
     ],
@@ -637,7 +634,7 @@ export const RULE_CASES: RuleCase[] = [
         expect: [
           {
             labels: {
-              job: "otel-collector-internal",
+              job: "otel-collector",
               instance: "127.0.0.1:8888",
               exporter: "otlp_grpc/jaeger",
               severity: "warning",
@@ -652,8 +649,66 @@ export const RULE_CASES: RuleCase[] = [
     ],
   },
   {
+    name: "metric points failing to reach Prometheus warn; sends that all succeed do not",
+    series: [
+      {
+        series: `otelcol_exporter_send_failed_metric_points_total{job="otel-collector", instance="127.0.0.1:8888", exporter="otlp_http/prometheus"}`,
+        values: "0 0 0 0 0 0 0 0 0 0 0 0 60+60x15",
+      },
+    ],
+    checks: [
+      { at: "10m", alert: "CollectorExportFailing", expect: [] },
+      {
+        at: "25m",
+        alert: "CollectorExportFailing",
+        expect: [
+          {
+            labels: {
+              job: "otel-collector",
+              instance: "127.0.0.1:8888",
+              exporter: "otlp_http/prometheus",
+              severity: "warning",
+              depends_on: "collector",
+            },
+            summary: "The collector fails to export through otlp_http/prometheus",
+            description:
+              "The collector at 127.0.0.1:8888 fails to send 1 items/s through exporter otlp_http/prometheus: that telemetry is lost after the retries.",
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "Prometheus refusing pushes for five minutes warns; pushes it stores do not",
+    series: [
+      {
+        series: `prometheus_http_requests_total{job="prometheus", instance="127.0.0.1:9090", handler="${OTLP_HANDLER}", code="200"}`,
+        values: grows(600, 30),
+      },
+      {
+        series: `prometheus_http_requests_total{job="prometheus", instance="127.0.0.1:9090", handler="${OTLP_HANDLER}", code="400"}`,
+        values: "0x12 0+30x17",
+      },
+    ],
+    checks: [
+      { at: "10m", alert: "PrometheusOTLPRejecting", expect: [] },
+      {
+        at: "25m",
+        alert: "PrometheusOTLPRejecting",
+        expect: [
+          {
+            labels: { job: "prometheus", instance: "127.0.0.1:9090", code: "400", severity: "warning" },
+            summary: "Prometheus refuses pushed metrics (HTTP 400)",
+            description:
+              "Prometheus 127.0.0.1:9090 answers 500m OTLP pushes/s with HTTP 400: 400 means points it cannot store (older than the out-of-order window, or a second value for one timestamp), 5xx a storage failure. Those points are lost.",
+          },
+        ],
+      },
+    ],
+  },
+  {
     name: "no metrics from the ML API at all pages",
-    series: [{ series: `up{job="otel-collector", instance="127.0.0.1:8889"}`, values: flat(1, 10) }],
+    series: [{ series: `up{job="otel-collector", instance="127.0.0.1:8888"}`, values: flat(1, 10) }],
     checks: [
       {
         at: "5m",
@@ -669,7 +724,28 @@ export const RULE_CASES: RuleCase[] = [
     ],
   },
   {
-    name: "ML API series frozen (the collector re-serving its last values) pages; fresh ones do not",
+    name: "ML API pushes that stop page before their last samples leave the lookback",
+    series: [
+      modelState("2", "ready", "1x3 _x12"),
+      { series: `${EXTERNAL.processCpu}{${API}, process_cpu_state="user"}`, values: "0+1x3 _x12" },
+    ],
+    checks: [
+      { at: "3m", alert: "MLApiTelemetryMissing", expect: [] },
+      {
+        at: "8m",
+        alert: "MLApiTelemetryMissing",
+        expect: [
+          {
+            labels: { job: API_JOB, severity: "critical", depends_on: "collector" },
+            summary: `No telemetry from the ML API (${API_JOB})`,
+            description: `Prometheus has received no fresh metrics from ${API_JOB} for 2m: the API is down, cannot reach the collector, or does not export. Model and SLO alerts are blind meanwhile.`,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "ML API series frozen (no longer pushed, still within the lookback) pages; fresh ones do not",
     series: [
       modelState("2", "ready", flat(1, 20)),
       { series: `${EXTERNAL.processCpu}{${API}, process_cpu_state="user"}`, values: "0+0.5x8 4x12" },

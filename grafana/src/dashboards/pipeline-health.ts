@@ -2,7 +2,7 @@ import type { Dashboard, ValueMapping } from "@grafana/grafana-foundation-sdk/da
 import { MappingType } from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
 import { DASHBOARD_UIDS } from "../../../contract/dashboard-uids.js";
-import { ALERTMANAGER, COLLECTOR, PROMETHEUS } from "../../../contract/external-metrics.js";
+import { ALERTMANAGER, COLLECTOR, OTLP_HANDLER, PROMETHEUS } from "../../../contract/external-metrics.js";
 import { rate, sel, sumBy } from "../../../contract/promql.js";
 import { buildDashboard } from "../dashboard.js";
 import { stateTimeline, timeseries } from "../panels.js";
@@ -11,8 +11,8 @@ import { datasourceVariable, SCOPES, sourceVariables } from "../variables.js";
 
 /**
  * Pipeline health: whether telemetry gets from the API to the people who need it. The collector (accepted,
- * refused, exported per signal; queues; memory limiter), Prometheus (scrapes, rule evaluation, alerts sent to
- * Alertmanager) and Alertmanager (notifications sent and failed).
+ * refused, exported per signal; queues; memory limiter), Prometheus (pushes it took, scrapes, rule evaluation,
+ * alerts sent to Alertmanager) and Alertmanager (notifications sent and failed).
  */
 
 const C = SCOPES.collector;
@@ -206,6 +206,20 @@ export function pipelineHealth(): Dashboard {
             ],
           }),
           timeseries({
+            title: "OTLP pushes received",
+            description:
+              "The collector's pushes of application metrics that Prometheus's OTLP receiver answered, by HTTP " +
+              "status: 2xx stored, 400 refused (older than the out-of-order window, or a second value for one " +
+              "timestamp), 5xx not stored.",
+            unit: units.RequestsPerSecond,
+            queries: [
+              {
+                expr: sumBy(["code"], rate(sel(PROMETHEUS.httpRequests, P, `handler="${OTLP_HANDLER}"`))),
+                legend: "{{code}}",
+              },
+            ],
+          }),
+          timeseries({
             title: "Rule evaluations",
             description:
               "Recording and alerting rule evaluations per second by rule group, and evaluations that failed: a failing rule means a silent alert.",
@@ -254,7 +268,6 @@ export function pipelineHealth(): Dashboard {
                 legend: "failed {{alertmanager}}",
               },
             ],
-            width: 24,
           }),
         ],
       },
