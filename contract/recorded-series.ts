@@ -1,5 +1,5 @@
 import { MINUTE, promDuration } from "./duration.js";
-import { ALERTMANAGER, HTTP, RPC, RUNTIME, SPAN_METRICS } from "./external-metrics.js";
+import { ALERTMANAGER, HTTP, RPC, RUNTIME } from "./external-metrics.js";
 import { ATTR } from "./metric-catalogue.js";
 import { PROM, promLabel } from "./prometheus-names.js";
 
@@ -84,15 +84,11 @@ export const RECORDED = {
   rpcCalls: rate(`${RPC.duration}_count`, ["rpc_method", "rpc_status_code"]),
   /** gRPC call latency by method (overview). */
   rpcLatency: quantiles([0.5, 0.99], RPC.duration, ["rpc_method"]),
-  /** Server span latency by route (overview). */
-  routeLatency: quantiles(
-    [0.5, 0.95, 0.99],
-    SPAN_METRICS.duration,
-    ["http_route"],
-    [`span_kind="SPAN_KIND_SERVER"`],
-  ),
-  /** Internal span latency by span name (the inference span on the model dashboard). */
-  spanLatency: quantiles([0.99], SPAN_METRICS.duration, ["span_name"], [`span_kind="SPAN_KIND_INTERNAL"`]),
+  /**
+   * Request latency by route (overview), from the SDK's HTTP metric, not span metrics: it counts every
+   * request, whatever share of traces the telemetry profile keeps.
+   */
+  routeLatency: quantiles([0.5, 0.95, 0.99], HTTP.duration, ["http_route"]),
   active: gauge("sum", PROM.active, ["instance", ...MV]),
   predictions: rate(PROM.predictions, [...MV, promLabel(ATTR.predictedClass)]),
   classBaseline: gauge("max", PROM.classBaseline, [...MV, promLabel(ATTR.predictedClass)]),

@@ -313,7 +313,7 @@ export function modelMonitoring(): Dashboard {
           timeseries({
             title: "Inference latency",
             description:
-              "p50, p95 and p99 time to answer an inference request, by version: the highest 5-minute percentile within each point's interval, from recording rules. The 'inference span' series is the same time measured on the trace's inference span (all models together); the panel below has its exemplars.",
+              "p50, p95 and p99 time to answer an inference request, by version: the highest 5-minute percentile within each point's interval, from recording rules. Traces of single inferences are on the panel with exemplars below.",
             unit: units.Seconds,
             min: 0,
             queries: [
@@ -321,15 +321,11 @@ export function modelMonitoring(): Dashboard {
                 expr: recordedQuantile("inferenceLatency", q, S, MV, ...CHOSEN),
                 legend: `p${q * 100} ${VERSION_LEGEND}`,
               })),
-              {
-                expr: recordedQuantile("spanLatency", 0.99, S, [], `span_name="inference"`),
-                legend: "p99 inference span",
-              },
             ],
           }),
           timeseries({
             title: `Inference span p99, last ${EXEMPLAR_RANGE_TEXT}, with traces`,
-            description: `99th percentile time of the trace's inference span over the last ${EXEMPLAR_RANGE_TEXT} whatever the dashboard's range (exemplars are for what just happened; Prometheus keeps them for hours at most), from the raw span metrics. The dots are exemplars: click one to open its trace in Jaeger.`,
+            description: `99th percentile time of the trace's inference span over the last ${EXEMPLAR_RANGE_TEXT} whatever the dashboard's range (exemplars are for what just happened; Prometheus keeps them for hours at most), from the raw span metrics, so from the kept traces only under the production telemetry profile. The dots are exemplars: click one to open its trace in Jaeger.`,
             unit: units.Seconds,
             min: 0,
             width: 24,

@@ -82,7 +82,7 @@ function budgetLeft(slo: SloName) {
 const latencyByRoute = (q: number) =>
   timeseries({
     title: `Request latency p${q * 100} by route`,
-    description: `${q * 100}th percentile time to answer a request, by route, from the server spans (span metrics): the highest 5-minute percentile within each point's interval, from a recording rule. Traces of single requests are on the panel with exemplars below.`,
+    description: `${q * 100}th percentile time to answer a request, by route, from the HTTP server metric (every request, whatever share of traces is kept): the highest 5-minute percentile within each point's interval, from a recording rule. Traces of single requests are on the panel with exemplars below.`,
     unit: units.Seconds,
     min: 0,
     width: 8,
@@ -92,7 +92,7 @@ const latencyByRoute = (q: number) =>
 const exemplarsByRoute = () =>
   timeseries({
     title: `Request latency p99 by route, last ${EXEMPLAR_RANGE_TEXT}, with traces`,
-    description: `99th percentile time to answer a request, by route, over the last ${EXEMPLAR_RANGE_TEXT} whatever the dashboard's range (exemplars are for what just happened; Prometheus keeps them for hours at most), computed from the raw span metrics. The dots are exemplars: click one to open its trace in Jaeger.`,
+    description: `99th percentile time to answer a request, by route, over the last ${EXEMPLAR_RANGE_TEXT} whatever the dashboard's range (exemplars are for what just happened; Prometheus keeps them for hours at most), computed from the raw span metrics, so from the kept traces only under the production telemetry profile. The dots are exemplars: click one to open its trace in Jaeger.`,
     unit: units.Seconds,
     min: 0,
     width: 24,
