@@ -3,6 +3,7 @@
 #   otelcol       built by ocb from otel-collector/builder-config.yaml
 #   jaeger        Jaeger v2, built from its Go module
 #   alertmanager, amtool
+#   mailpit       the local inbox for alert email, built from its Go module
 #   prometheus, promtool   Debian's package, linked into .stack/bin/
 #   promtool-image         promtool of the Compose image's Prometheus (3.x),
 #                          built from its Go module, so rules are tested on both
@@ -33,6 +34,7 @@ OTELCOL_STABLE_VERSION=$(pin OTELCOL_STABLE_VERSION)
 JAEGER_VERSION=$(pin JAEGER_VERSION)
 JAEGER_MODULE_VERSION=$(pin JAEGER_MODULE_VERSION)
 ALERTMANAGER_VERSION=$(pin ALERTMANAGER_VERSION)
+MAILPIT_VERSION=$(pin MAILPIT_VERSION)
 PROMETHEUS_VERSION=$(pin PROMETHEUS_VERSION)
 PROMETHEUS_IMAGE_VERSION=$(pin PROMETHEUS_IMAGE_VERSION)
 GO_MIN_VERSION=$(pin GO_MIN_VERSION)
@@ -145,6 +147,19 @@ install_alertmanager() {
     "github.com/prometheus/alertmanager/cmd/amtool@v$ALERTMANAGER_VERSION"
 }
 
+install_mailpit() {
+  # `version` without the flag asks GitHub for a newer release.
+  if "$BIN/mailpit" version --no-release-check 2>/dev/null | grep -q " v$MAILPIT_VERSION compiled "; then
+    say "mailpit $MAILPIT_VERSION: up to date"
+    return
+  fi
+  require_go
+  # The module holds the server, not the build of its web UI (see MAILPIT_VERSION in .env.example).
+  timed "mailpit $MAILPIT_VERSION" \
+    go install -ldflags "-X github.com/axllent/mailpit/config.Version=v$MAILPIT_VERSION" \
+    "github.com/axllent/mailpit@v$MAILPIT_VERSION"
+}
+
 install_prometheus() {
   if ! command -v prometheus >/dev/null || ! command -v promtool >/dev/null; then
     [ "$(id -u)" = 0 ] || die "prometheus is not on PATH; install it as root: apt-get install --no-install-recommends prometheus"
@@ -199,5 +214,6 @@ install_prometheus
 install_otelcol
 install_jaeger
 install_alertmanager
+install_mailpit
 install_promtool_image
 say "done in $((SECONDS - start))s: $(cd "$BIN" && echo *)"

@@ -11,7 +11,15 @@ export function stackDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function binary(
-  name: "otelcol" | "jaeger" | "prometheus" | "promtool" | "promtool-image" | "alertmanager" | "amtool",
+  name:
+    | "otelcol"
+    | "jaeger"
+    | "prometheus"
+    | "promtool"
+    | "promtool-image"
+    | "alertmanager"
+    | "amtool"
+    | "mailpit",
 ): string {
   return join(stackDir(), "bin", name);
 }

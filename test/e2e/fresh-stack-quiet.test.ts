@@ -1,0 +1,239 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../stack/layout.js";
+import { address, freePorts, type Ports } from "../../stack/ports.js";
+import { npmRunStackSettings } from "../../stack/settings.js";
+import { type RunningStack, startStack } from "../../stack/stack.js";
+import { scrape } from "../support/prometheus-text.js";
+import { stackUnavailable } from "./e2e-stack.js";
+import { eventually } from "./eventually.js";
+import { PrometheusApi } from "./prometheus-api.js";
+
+/**
+ * A newcomer's first minutes: the stack as `npm run stack` starts it (committed intervals and timers, no
+ * secrets in alertmanager/secrets/, alert email to its Mailpit), left idle, then given `npm run traffic` with
+ * its defaults. Nothing but the Watchdog may go pending or fire, and no notification may fail: a first alert
+ * must be a true one. Then an alert that pages must land in Mailpit, where the README sends people to read it.
+ *
+ * Differences from `npm run stack`, none of which changes what alerts: free ports and a temporary run folder,
+ * an empty secrets folder (a developer's own alertmanager/secrets/ would otherwise be used), and the API run
+ * from its sources by tsx instead of the ml-api/dist/ that `npm run stack` builds first.
+ */
+
+/** How long the stack stays idle, then how long the traffic generator sends. */
+const IDLE_MS = 120_000;
+const TRAFFIC_MS = 120_000;
+/** Rules are evaluated every 15 s as committed: an evaluation after a moment is at most this far behind. */
+const EVALUATION_MS = 15_000;
+/** Alertmanager's committed group_wait for the pager, with room for the SMTP exchange. */
+const PAGE_MS = 60_000;
+const POLL_MS = 5_000;
+
+const skip = stackUnavailable();
+if (skip) process.stderr.write(`[e2e] skipping the fresh-stack test: ${skip}\n`);
+
+let stack: RunningStack | undefined;
+let ports: Ports;
+let tmp = "";
+let prom: PrometheusApi;
+let failed = false;
+const url = (port: keyof Ports, path = "") => `http://${address(ports[port])}${path}`;
+
+/** Labels that tell one alert instance from another, for a readable failure. */
+const ALERT_LABELS = ["alertname", "alertstate", "severity", "job", "model_name", "model_version", "feature"];
+
+/** Every alert but the Watchdog that Prometheus held pending or firing in the last `ms`. */
+async function alertsBesidesWatchdog(ms: number): Promise<string[]> {
+  const samples = await prom.query(`max_over_time(ALERTS{alertname!="Watchdog"}[${Math.ceil(ms / 1000)}s])`);
+  return samples
+    .map((s) =>
+      ALERT_LABELS.filter((l) => s.metric[l] !== undefined)
+        .map((l) => `${l}=${s.metric[l]}`)
+        .join(" "),
+    )
+    .sort();
+}
+
+/** Watches the alerts until `done` settles or `ms` pass, whichever is later; returns what was seen. */
+async function watchAlerts(ms: number, done: Promise<unknown> = Promise.resolve()): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const until = Date.now() + ms;
+  let settled = false;
+  void done.finally(() => {
+    settled = true;
+  });
+  while (Date.now() < until || !settled) {
+    for (const alert of await alertsBesidesWatchdog(POLL_MS * 2)) seen.add(alert);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  return seen;
+}
+
+/** Sum of an Alertmanager counter over all its series (integrations, reasons). */
+async function alertmanagerCounter(name: string, labels: Record<string, string> = {}): Promise<number> {
+  const samples = await scrape(url("alertmanager", "/metrics"));
+  return samples
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((sum, s) => sum + s.value, 0);
+}
+
+/** `npm run traffic` with its defaults, against this stack's API, for TRAFFIC_MS. */
+function defaultTraffic(): { child: ChildProcess; exited: Promise<{ code: number | null; output: string }> } {
+  const child = spawn(
+    "npm",
+    ["run", "--silent", "traffic", "--", `--url=${url("api")}`, `--duration=${TRAFFIC_MS / 1000}`],
+    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exited = new Promise<{ code: number | null; output: string }>((resolve) =>
+    child.once("exit", (code) => resolve({ code, output })),
+  );
+  return { child, exited };
+}
+
+describe.skipIf(skip !== undefined)("a fresh `npm run stack`, idle and then with default traffic", () => {
+  beforeAll(async () => {
+    ports = await freePorts();
+    tmp = mkdtempSync(join(tmpdir(), "inferwatch-fresh-"));
+    const secretsDir = join(tmp, "secrets");
+    mkdirSync(secretsDir);
+    const runDir = join(tmp, "run");
+    try {
+      stack = await startStack(
+        { ...npmRunStackSettings(ports), runDir, api: "source", alertmanager: { secretsDir } },
+        { readyTimeoutMs: 60_000 },
+      );
+    } catch (error) {
+      throw new Error(`the stack did not start (logs in ${runDir}/logs): ${(error as Error).message}`);
+    }
+    prom = new PrometheusApi(url("prometheus"));
+  }, 120_000);
+
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      failed = true;
+    });
+  });
+
+  afterAll(async () => {
+    await stack?.stop();
+    if (failed) process.stderr.write(`fresh-stack logs kept in ${tmp}/run/logs\n`);
+    else if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }, 60_000);
+
+  it(
+    "raises no alert but the Watchdog, and no notification fails",
+    async () => {
+      if (!stack) throw new Error("no stack");
+      // The rules run and reach Alertmanager: without this the silence below would prove nothing.
+      await eventually(
+        "the Watchdog firing in Prometheus and active in Alertmanager",
+        async () => {
+          const firing = await prom.query('ALERTS{alertname="Watchdog", alertstate="firing"}');
+          const res = await fetch(url("alertmanager", "/api/v2/alerts"));
+          const active = (await res.json()) as { labels: Record<string, string> }[];
+          return firing.length > 0 && active.some((a) => a.labels.alertname === "Watchdog")
+            ? true
+            : undefined;
+        },
+        { timeoutMs: 3 * EVALUATION_MS, intervalMs: 1000 },
+      );
+      const started = Date.now();
+
+      const idle = await watchAlerts(IDLE_MS);
+
+      const traffic = defaultTraffic();
+      const trafficDone = traffic.exited;
+      const busy = await watchAlerts(TRAFFIC_MS, trafficDone);
+      const { code, output } = await trafficDone;
+      expect(code, output).toBe(0);
+
+      // One more evaluation of every rule group after the traffic, then the whole stretch at once.
+      const end = Date.now() / 1000;
+      await eventually(
+        "every rule group evaluated after the traffic",
+        async () => {
+          const groups = await prom.query("prometheus_rule_group_last_evaluation_timestamp_seconds");
+          return groups.length > 0 && groups.every((g) => g.value > end) ? true : undefined;
+        },
+        { timeoutMs: 2 * EVALUATION_MS, intervalMs: 1000 },
+      );
+      const whole = await alertsBesidesWatchdog(Date.now() - started);
+
+      const activeInAlertmanager = (
+        (await (await fetch(url("alertmanager", "/api/v2/alerts"))).json()) as {
+          labels: Record<string, string>;
+        }[]
+      ).map((a) => a.labels.alertname);
+
+      expect({
+        idle: [...idle].sort(),
+        withTraffic: [...busy].sort(),
+        wholeStretch: whole,
+        activeInAlertmanager: [...new Set(activeInAlertmanager)],
+        failedNotifications: await alertmanagerCounter("alertmanager_notifications_failed_total"),
+        prometheusSendErrors: (await prom.query("sum(prometheus_notifications_errors_total)"))[0]?.value ?? 0,
+      }).toEqual({
+        idle: [],
+        withTraffic: [],
+        wholeStretch: [],
+        activeInAlertmanager: ["Watchdog"],
+        failedNotifications: 0,
+        prometheusSendErrors: 0,
+      });
+    },
+    IDLE_MS + TRAFFIC_MS + 4 * EVALUATION_MS + 60_000,
+  );
+
+  it(
+    "delivers a page to Mailpit, readable where `npm run stack` says",
+    async () => {
+      const alertname = "FreshStackInboxCheck";
+      const res = await fetch(url("alertmanager", "/api/v2/alerts"), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify([
+          {
+            labels: { alertname, severity: "critical", job: "fresh-stack-test" },
+            annotations: { summary: "A page sent by the fresh-stack test" },
+            startsAt: new Date().toISOString(),
+          },
+        ]),
+      });
+      expect(res.status).toBe(200);
+
+      interface MailpitMessage {
+        Subject: string;
+        To: { Address: string }[];
+      }
+      const mail = await eventually(
+        `an email about ${alertname} in Mailpit`,
+        async () => {
+          const list = (await (await fetch(url("mailpit", "/api/v1/messages"))).json()) as {
+            messages: MailpitMessage[];
+          };
+          return list.messages.find((m) => m.Subject.includes(alertname));
+        },
+        { timeoutMs: PAGE_MS, intervalMs: 1000 },
+      );
+      expect(mail.Subject).toMatch(/^\[inferwatch FIRING:1 critical\] /);
+      expect(mail.To.map((t) => t.Address)).toEqual(["oncall@example.com"]);
+
+      const page = await fetch(url("mailpit", "/view/latest.html"));
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain(alertname);
+      expect(await alertmanagerCounter("alertmanager_notifications_total", { integration: "email" })).toBe(1);
+      expect(await alertmanagerCounter("alertmanager_notifications_failed_total")).toBe(0);
+    },
+    PAGE_MS + 30_000,
+  );
+});
