@@ -40,8 +40,8 @@ export const COMPOSE_HOSTS = {
   // adds it, is this service.
   alertmanagerPeer: "alertmanager-peer",
   alertmanagerPeerCluster: "alertmanager-peer",
-  // Compose runs no Mailpit: its Alertmanager mails the operator's relay. One added to try the stack out
-  // (MONITORING_DEPLOYMENT_GUIDE.md, "Alert email") is this service.
+  // Compose runs no Mailpit: its Alertmanager mails the operator's relay. A Mailpit service added to it would
+  // go by this name.
   mailpitSmtp: "mailpit",
   mailpit: "mailpit",
 } as const satisfies Record<PortName, string>;
