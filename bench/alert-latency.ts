@@ -1,16 +1,16 @@
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
+import { MIN_EVENTS_IN_LONG_WINDOW } from "../contract/alerting-config.js";
 import { OTEL_DEFAULTS } from "../ml-api/src/telemetry/otel-defaults.js";
-import { MIN_EVENTS_IN_LONG_WINDOW } from "../prometheus/rules/alerting-config.js";
-import { EXTERNAL, JOBS } from "../prometheus/rules/external-metrics.js";
+import { EXTERNAL, JOBS } from "../prometheus/rules/rule-inputs.js";
+import { startScratchStack } from "../stack/scratch-stack.js";
 import { eventually } from "../test/e2e/eventually.js";
 import { PrometheusApi } from "../test/e2e/prometheus-api.js";
 import { seeded } from "../traffic/random.js";
-import { type AlertReceivers, startAlertReceivers } from "./alert-receivers.js";
-import { committedAlert, describeIntervals } from "./committed-intervals.js";
-import { startDefaultStack } from "./default-stack.js";
-import { markdownTable } from "./markdown-table.js";
-import { SteadyTraffic } from "./steady-traffic.js";
+import { type AlertReceivers, startAlertReceivers } from "./lib/alert-receivers.js";
+import { committedAlert, describeIntervals } from "./lib/committed-intervals.js";
+import { markdownTable } from "./lib/markdown-table.js";
+import { SteadyTraffic } from "./lib/steady-traffic.js";
 
 /**
  * Alert latency: seconds from a fault to its page arriving by Slack and by email, on the native stack with
@@ -33,7 +33,7 @@ import { SteadyTraffic } from "./steady-traffic.js";
  * follow the first's notification, which Alertmanager sends a fixed group_wait after a rule evaluation, and
  * every round would meet the evaluation at the same phase.
  *
- *   npx tsx bench/alert-latency.ts [--rounds 2] [--warmup 120] [--rate 4] [--timeout 300] [--jitter 15]
+ *   npm run bench -- alert-latency [--rounds 2] [--warmup 120] [--rate 4] [--timeout 300] [--jitter 15]
  *     [--seed 1]
  */
 const { values } = parseArgs({
@@ -153,7 +153,7 @@ async function alreadyFiring(prometheusUrl: string): Promise<string[]> {
 
 async function round(n: number): Promise<{ timings: Timing[]; notes: string[] }> {
   const receivers = await startAlertReceivers();
-  const e2e = await startDefaultStack({ alertmanager: receivers.alertmanager });
+  const e2e = await startScratchStack("bench", { alertmanager: receivers.alertmanager });
   const prometheusUrl = e2e.url("prometheus");
   const prom = new PrometheusApi(prometheusUrl);
   const traffic = new SteadyTraffic(e2e.url("api"), MODEL, RATE);
@@ -256,7 +256,7 @@ console.log(
 );
 if (notes.length > 0) console.log(`\n${notes.join("\n")}`);
 console.log(
-  `\nReproduce: npx tsx bench/alert-latency.ts --rounds ${ROUNDS} --warmup ${WARMUP_MS / 1000} ` +
+  `\nReproduce: npm run bench -- alert-latency --rounds ${ROUNDS} --warmup ${WARMUP_MS / 1000} ` +
     `--rate ${RATE} --timeout ${TIMEOUT_MS / 1000} --jitter ${JITTER_MS / 1000} --seed ${SEED}`,
 );
 // A missed goal is a finding; an alert that never arrived is a failed measurement.

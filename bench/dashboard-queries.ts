@@ -6,7 +6,7 @@
  * Grafana runs it (range queries on the step grid, instant ones at the end) over 24 h and 7 d, one warm-up
  * and then `--reps` timed runs each, one query at a time. "Now" is the end of the generated data.
  *
- *   node --import tsx bench/dashboard-queries.ts [--data DIR] [--reps 5] [--before GIT-REV] [--json FILE]
+ *   npm run bench -- dashboard-queries [--data DIR] [--reps 5] [--before GIT-REV] [--json FILE]
  *
  * `--before` also times the dashboards as committed at that revision (their raw expressions, before panels
  * moved to recorded series) and prints both side by side. Wall-clock milliseconds per query, as a client

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { BUNDLED_MODEL_REPOSITORY } from "../ml-api/src/config.js";
 import { LoadedModel } from "../ml-api/src/inference/loaded-model.js";
 import { ModelRepository } from "../ml-api/src/inference/model-repository.js";
-import { SAMPLE_ROW } from "./single-row-load.js";
+import { SAMPLE_ROW } from "./lib/single-row-load.js";
 
 /**
  * How long one inference holds the event loop, per batch size. onnxruntime-node's run() returns a promise
@@ -10,7 +10,7 @@ import { SAMPLE_ROW } from "./single-row-load.js";
  * backend.js), so pre-processing, the model run and post-processing all block the loop: nothing else is
  * served meanwhile. MAX_BATCH_ROWS bounds that time.
  *
- *   npx tsx bench/event-loop-block.ts
+ *   npm run bench -- event-loop-block
  */
 const repository = new ModelRepository(BUNDLED_MODEL_REPOSITORY);
 const model = await LoadedModel.create("penguins", "2", await repository.read("penguins", "2"), {

@@ -1,18 +1,18 @@
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { HTTP, SPAN_METRICS } from "../grafana/src/metrics.js";
+import { HTTP, SPAN_METRICS } from "../contract/external-metrics.js";
+import { PROM } from "../contract/prometheus-names.js";
 import { OTEL_DEFAULTS } from "../ml-api/src/telemetry/otel-defaults.js";
-import { PROM } from "../ml-api/src/telemetry/prometheus-names.js";
 import type { Tuning } from "../stack/components.js";
+import { startScratchStack } from "../stack/scratch-stack.js";
 import { PrometheusApi } from "../test/e2e/prometheus-api.js";
 import { ADELIE_V1, v2Body, withoutSex } from "../test/support/penguins.js";
 import { scrape } from "../test/support/prometheus-text.js";
 import { seeded } from "../traffic/random.js";
 import { ROUTES } from "../traffic/request-mix.js";
-import { describeIntervals } from "./committed-intervals.js";
-import { startDefaultStack } from "./default-stack.js";
-import { markdownTable } from "./markdown-table.js";
-import { percentile } from "./percentile.js";
+import { describeIntervals } from "./lib/committed-intervals.js";
+import { markdownTable } from "./lib/markdown-table.js";
+import { percentile } from "./lib/percentile.js";
 
 /**
  * Freshness: seconds from a request being answered to its count being visible in PromQL, on the native stack
@@ -30,7 +30,7 @@ import { percentile } from "./percentile.js";
  * OTEL_BSP_SCHEDULE_DELAY), --batch and --span-flush (the collector's), --scrape (Prometheus's scrape and
  * rule evaluation).
  *
- *   npx tsx bench/freshness.ts [--samples 60] [--min-gap 2] [--max-gap 13] [--seed 1] [--poll-ms 100]
+ *   npm run bench -- freshness [--samples 60] [--min-gap 2] [--max-gap 13] [--seed 1] [--poll-ms 100]
  *     [--timeout 120] [--export-ms MS] [--span-delay-ms MS] [--batch DURATION] [--span-flush DURATION]
  *     [--scrape DURATION]
  */
@@ -111,7 +111,7 @@ interface Probe {
 }
 const key = (path: Path, stage: Stage) => `${path.name}|${stage}`;
 
-const e2e = await startDefaultStack({ tuning: TUNING });
+const e2e = await startScratchStack("bench", { tuning: TUNING });
 const prom = new PrometheusApi(e2e.url("prometheus"));
 const exporterUrl = `${e2e.url("collectorExporter")}/metrics`;
 const probes: Probe[] = [];
@@ -259,7 +259,7 @@ console.log(
   ),
 );
 console.log(
-  `\nReproduce: npx tsx bench/freshness.ts --samples ${SAMPLES} --min-gap ${MIN_GAP_MS / 1000} ` +
+  `\nReproduce: npm run bench -- freshness --samples ${SAMPLES} --min-gap ${MIN_GAP_MS / 1000} ` +
     `--max-gap ${MAX_GAP_MS / 1000} --seed ${SEED} --poll-ms ${POLL_MS}` +
     TRIED.filter((o) => values[o] !== undefined)
       .map((o) => ` --${o} ${values[o]}`)

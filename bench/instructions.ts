@@ -4,10 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { OTEL_DEFAULTS } from "../ml-api/src/telemetry/otel-defaults.js";
+import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, poll, spawnListening } from "../test/support/api-process.js";
-import { markdownTable } from "./markdown-table.js";
-import { REGISTER_SDK, SDK_VARIANTS, type SdkVariant } from "./sdk-variants.js";
-import { singleRowLoad } from "./single-row-load.js";
+import { markdownTable } from "./lib/markdown-table.js";
+import { REGISTER_SDK, SDK_VARIANTS, type SdkVariant } from "./lib/sdk-variants.js";
+import { singleRowLoad } from "./lib/single-row-load.js";
 
 /**
  * Machine instructions per single-row request, counted by valgrind's callgrind, for the API without the SDK
@@ -21,7 +22,7 @@ import { singleRowLoad } from "./single-row-load.js";
  * Periodic work (metric export, span batches by timer) is set to hours so it is not charged to a few
  * thousand slow requests: at real rates it is a small share, and `bench/telemetry-cost.ts` includes it.
  *
- *   apt-get install valgrind && npm run build && npx tsx bench/instructions.ts [--requests 2000]
+ *   apt-get install valgrind && npm run bench -- instructions [--requests 2000]
  *     [--warmup 8000] [--parallel 2]
  */
 const { values } = parseArgs({
@@ -106,7 +107,7 @@ async function measure(api: ApiProcess, dir: string): Promise<Instructions> {
 async function measureVariant(v: SdkVariant, sinkPort: number): Promise<Instructions> {
   const dir = mkdtempSync(join(tmpdir(), "inferwatch-callgrind-"));
   const api = await spawnListening(
-    "ml-api/dist/main.js",
+    API_DIST.main,
     {
       LOG_LEVEL: "info",
       HOST: API_HOST,
@@ -138,7 +139,7 @@ async function measureVariant(v: SdkVariant, sinkPort: number): Promise<Instruct
   }
 }
 
-const sink = await spawnListening("bench/otlp-sink.ts");
+const sink = await spawnListening("bench/lib/otlp-sink.ts");
 const results: Instructions[] = [];
 try {
   // Instruction counts do not depend on what else runs, so variants share the cores.

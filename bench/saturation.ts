@@ -1,9 +1,10 @@
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { CONFIG_SCHEMA } from "../ml-api/src/config.js";
+import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
-import { cpuMicros } from "./process-cpu.js";
-import { REGISTER_SDK } from "./sdk-variants.js";
+import { cpuMicros } from "./lib/process-cpu.js";
+import { REGISTER_SDK } from "./lib/sdk-variants.js";
 
 /**
  * Behaviour past saturation, with admission control (MAX_INFLIGHT_REQUESTS at its default) and without it
@@ -15,7 +16,7 @@ import { REGISTER_SDK } from "./sdk-variants.js";
  * machine noise hits both alike. Latency is reported for accepted (2xx) requests apart from refused (503)
  * ones, from autocannon's response events; server CPU per answer shows what a refusal costs beside a success.
  *
- *   npm run build && npx tsx bench/saturation.ts [--steps 4,16,64,256,512] [--seconds 10] [--rounds 2] [--rows 32]
+ *   npm run bench -- saturation [--steps 4,16,64,256,512] [--seconds 10] [--rounds 2] [--rows 32]
  */
 const { values } = parseArgs({
   options: {
@@ -124,10 +125,10 @@ async function closedLoop(target: Target, connections: number, seconds: number):
 
 const ms = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(1));
 
-const sink = await spawnListening("bench/otlp-sink.ts");
+const sink = await spawnListening("bench/lib/otlp-sink.ts");
 const instrumented = (limit: number) =>
   spawnListening(
-    "ml-api/dist/main.js",
+    API_DIST.main,
     {
       LOG_LEVEL: "info",
       MAX_INFLIGHT_REQUESTS: String(limit),

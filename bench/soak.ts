@@ -10,7 +10,7 @@ import { type PlannedRequest, RequestMix } from "../traffic/request-mix.js";
 import { send } from "../traffic/sender.js";
 import { formatTally, tally } from "../traffic/tally.js";
 import { discoverTarget } from "../traffic/target.js";
-import { pidListeningOn, rssBytes } from "./process-memory.js";
+import { pidListeningOn, rssBytes } from "./lib/process-memory.js";
 
 /**
  * Memory and cardinality under sustained load: the native stack on free ports with its default intervals
@@ -23,7 +23,7 @@ import { pidListeningOn, rssBytes } from "./process-memory.js";
  * collection does not decide the growth figure. Goals (issue #8): RSS at most 200 MiB each, growth under
  * 10 %, at most 1,000 series per instance per model.
  *
- *   npm run build && npx tsx bench/soak.ts [--minutes 10] [--rate 50] [--concurrency 16] [--sample-seconds 5]
+ *   npm run bench -- soak [--minutes 10] [--rate 50] [--concurrency 16] [--sample-seconds 5]
  */
 const { values } = parseArgs({
   options: {

@@ -1,15 +1,16 @@
 import { parseArgs } from "node:util";
+import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
-import { cpuMicros } from "./process-cpu.js";
-import { REGISTER_SDK, SDK_VARIANTS, type SdkVariant } from "./sdk-variants.js";
-import { singleRowLoad } from "./single-row-load.js";
+import { cpuMicros } from "./lib/process-cpu.js";
+import { REGISTER_SDK, SDK_VARIANTS, type SdkVariant } from "./lib/sdk-variants.js";
+import { singleRowLoad } from "./lib/single-row-load.js";
 
 /**
  * Where the OpenTelemetry SDK's cost goes: server CPU per single-row request for the API without the SDK
  * and with the SDK in several configurations, each variant in its own process, alternated over rounds so
  * machine noise hits all alike. Exports go to a local OTLP sink.
  *
- *   npm run build && npx tsx bench/telemetry-cost.ts [--rounds 3] [--requests 20000]
+ *   npm run bench -- telemetry-cost [--rounds 3] [--requests 20000]
  */
 const { values } = parseArgs({
   options: { rounds: { type: "string", default: "3" }, requests: { type: "string", default: "20000" } },
@@ -40,13 +41,13 @@ async function measure(api: ApiProcess, requests: number): Promise<number> {
   return (cpuMicros(api.child.pid as number) - before) / requests;
 }
 
-const sink = await spawnListening("bench/otlp-sink.ts");
+const sink = await spawnListening("bench/lib/otlp-sink.ts");
 const samples = new Map<string, number[]>();
 try {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const v of round % 2 ? VARIANTS : [...VARIANTS].reverse()) {
       const api = await spawnListening(
-        "ml-api/dist/main.js",
+        API_DIST.main,
         { LOG_LEVEL: "info", OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`, ...v.env },
         v.sdk ? REGISTER_SDK : [],
       );

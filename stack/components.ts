@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { AlertmanagerRenderOptions } from "../alertmanager/config-render.js";
-import { binary, CONFIGS } from "./layout.js";
+import { API_DIST, binary, CONFIGS } from "./layout.js";
 import { address, HOST, PORT_SPECS, type PortName, type Ports } from "./ports.js";
 
 /**
@@ -267,7 +267,7 @@ export function alertmanagerDelivery(ports: Ports): Partial<AlertmanagerRenderOp
 export function api(settings: StackSettings): Component {
   const args =
     settings.api === "dist"
-      ? ["--import", "./ml-api/dist/telemetry/register.js", "ml-api/dist/main.js"]
+      ? ["--import", API_DIST.register, API_DIST.main]
       : ["--import", "tsx", "--import", "./ml-api/src/telemetry/register.ts", "ml-api/src/main.ts"];
   return {
     name: "ml-api",

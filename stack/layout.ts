@@ -24,6 +24,15 @@ export function binary(
   return join(stackDir(), "bin", name);
 }
 
+/**
+ * The compiled API (`npm run build`): the SDK's loader first, then the app, as `npm start`, the Dockerfile and
+ * the benches run it. The build's root is the repository, since the API imports `contract/`.
+ */
+export const API_DIST = {
+  register: "./dist/ml-api/src/telemetry/register.js",
+  main: "dist/ml-api/src/main.js",
+} as const;
+
 export const CONFIGS = {
   collector: join(REPO_ROOT, "otel-collector", "config.yaml"),
   jaeger: join(REPO_ROOT, "jaeger", "config.yaml"),

@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { urls } from "./components.js";
-import { REPO_ROOT } from "./layout.js";
+import { REPO_ROOT, stackDir } from "./layout.js";
 import { PortError, portsFromEnv } from "./ports.js";
 import { npmRunStackSettings } from "./settings.js";
 import { type RunningStack, startStack } from "./stack.js";
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   run("bash", ["stack/install.sh"]);
   run("npm", ["run", "--silent", "build"]);
 
-  const settings = npmRunStackSettings(ports);
+  const settings = { ...npmRunStackSettings(), ports, runDir: join(stackDir(), "run") };
   say(`starting; logs in ${join(settings.runDir, "logs")}`);
   let stack: RunningStack;
   try {

@@ -1,18 +1,15 @@
-import { join } from "node:path";
 import type { StackSettings } from "./components.js";
 import { envExample } from "./env-example.js";
-import { stackDir } from "./layout.js";
-import type { Ports } from "./ports.js";
 
 /**
- * What `npm run stack` starts the stack with: the committed intervals and timers, the built API, secrets
- * from alertmanager/secrets/ and alert email to its own Mailpit. A test that must behave as a newcomer's
- * stack starts from here, changing only where it runs.
+ * What `npm run stack` starts the stack with, wherever it runs: the committed intervals and timers, the
+ * built API, and (StackSettings.alertmanager unset) secrets from alertmanager/secrets/ and alert email to
+ * the stack's Mailpit. A test that must behave as a newcomer's stack starts from here.
  */
-export function npmRunStackSettings(ports: Ports, env: NodeJS.ProcessEnv = process.env): StackSettings {
+export function npmRunStackSettings(
+  env: NodeJS.ProcessEnv = process.env,
+): Omit<StackSettings, "ports" | "runDir"> {
   return {
-    ports,
-    runDir: join(stackDir(env), "run"),
     api: "dist",
     tuning: {},
     retention: env.INFERWATCH_PROMETHEUS_RETENTION || envExample("INFERWATCH_PROMETHEUS_RETENTION"),

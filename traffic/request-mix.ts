@@ -1,5 +1,5 @@
+import type { Outcome } from "../contract/metric-catalogue.js";
 import type { ModelProfile } from "../ml-api/src/inference/profile.js";
-import type { Outcome } from "../ml-api/src/telemetry/metric-catalogue.js";
 import { pick, type Random, weighted } from "./random.js";
 import { type Instance, RowSampler, type SamplerOptions } from "./row-sampler.js";
 

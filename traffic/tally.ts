@@ -1,4 +1,4 @@
-import type { Outcome } from "../ml-api/src/telemetry/metric-catalogue.js";
+import type { Outcome } from "../contract/metric-catalogue.js";
 import type { Sent } from "./sender.js";
 
 /**

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
+import { DASHBOARD_UIDS } from "../../contract/dashboard-uids.js";
 import { envExample } from "../../stack/env-example.js";
 import { TAG } from "./dashboard.js";
-import { DASHBOARD_UIDS } from "./dashboard-uids.js";
 import { DATASOURCES, EXEMPLAR_TRACE_ID_LABEL } from "./datasources.js";
 
 /**

@@ -1,8 +1,14 @@
-import { DASHBOARD_INTERVAL, RECORDED, type RecordedKey } from "../../prometheus/rules/dashboard-rules.js";
-import { RATE_INTERVAL, type Scope, sumBy } from "./promql.js";
+import { RATE_INTERVAL, type Scope, sumBy } from "../../contract/promql.js";
+import {
+  DASHBOARD_INTERVAL,
+  keptLabels,
+  RECORDED,
+  type RecordedKey,
+  recordName,
+} from "../../contract/recorded-series.js";
 
 /**
- * Panel queries over the dashboards' recording rules (prometheus/rules/dashboard-rules.ts), which record
+ * Panel queries over the dashboards' recording rules (contract/recorded-series.ts), which record
  * once a minute: rates and increases over exactly that minute, so a panel averages the samples in its own
  * `$__rate_interval` and shows what the raw rate would (increases as events per minute); quantiles over 5 minutes, of which a panel
  * shows the highest in each interval. Recorded series keep `job` and the labels the rule names: where they
@@ -11,18 +17,18 @@ import { RATE_INTERVAL, type Scope, sumBy } from "./promql.js";
 
 /** `record{job=~"$job", [instance=~"$instance",] ...matchers}`: the instance only where the rule keeps it. */
 export function recordedSel(key: RecordedKey, scope: Scope, ...matchers: string[]): string {
-  const recorded = RECORDED[key];
+  const spec = RECORDED[key];
   const all = [
     `job=~"$${scope.job}"`,
-    ...(recorded.by.includes("instance") ? [`instance=~"$${scope.instance}"`] : []),
+    ...(spec.by.includes("instance") ? [`instance=~"$${scope.instance}"`] : []),
     ...matchers,
   ];
-  return `${recorded.record}{${all.join(", ")}}`;
+  return `${recordName(spec)}{${all.join(", ")}}`;
 }
 
 function checkKept(key: RecordedKey, by: readonly string[]) {
-  const missing = by.filter((l) => l !== "job" && !RECORDED[key].by.includes(l));
-  if (missing.length > 0) throw new Error(`${RECORDED[key].record} keeps no ${missing.join(", ")}`);
+  const missing = by.filter((l) => l !== "job" && !keptLabels(RECORDED[key]).includes(l));
+  if (missing.length > 0) throw new Error(`${recordName(RECORDED[key])} keeps no ${missing.join(", ")}`);
 }
 
 /** Per-second rate by `by`, averaged over the panel's interval. */

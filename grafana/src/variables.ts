@@ -6,9 +6,9 @@ import {
   VariableRefresh,
   VariableSort,
 } from "@grafana/grafana-foundation-sdk/dashboard";
-import { PROM } from "../../ml-api/src/telemetry/prometheus-names.js";
+import { PROM } from "../../contract/prometheus-names.js";
+import type { Scope } from "../../contract/promql.js";
 import { DATASOURCES } from "./datasources.js";
-import type { Scope } from "./promql.js";
 
 /**
  * Template variables. Every query picks its Prometheus through `$datasource` and its series through a job and

@@ -1,9 +1,9 @@
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { METRICS } from "../../contract/metric-catalogue.js";
+import { prometheusName } from "../../contract/prometheus-names.js";
 import { BUNDLED_MODEL_REPOSITORY, CONFIG_SCHEMA } from "../src/config.js";
-import { METRICS } from "../src/telemetry/metric-catalogue.js";
 import { OTEL_DEFAULTS } from "../src/telemetry/otel-defaults.js";
-import { prometheusName } from "../src/telemetry/prometheus-names.js";
 
 /**
  * The README tables that restate code: rendered from the code, written by `npm run docs`, and compared

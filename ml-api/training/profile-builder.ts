@@ -3,6 +3,7 @@
  * own CSV ("bring your own model") produce it the same way.
  */
 
+import { CONFIDENCE_BUCKETS } from "../../contract/histogram-buckets.js";
 import type {
   CategoricalFeatureProfile,
   FeatureProfile,
@@ -10,7 +11,6 @@ import type {
   NumericFeatureProfile,
 } from "../src/inference/profile.js";
 import { binIndex } from "../src/telemetry/bin-index.js";
-import { CONFIDENCE_BUCKETS } from "../src/telemetry/histogram-buckets.js";
 import { DataError } from "./data-error.js";
 import type { FeatureSpec, Row } from "./feature-spec.js";
 import { mean, populationStd, quantile } from "./stats.js";

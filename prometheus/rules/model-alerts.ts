@@ -1,8 +1,8 @@
-import { LOW_CONFIDENCE } from "../../ml-api/src/telemetry/histogram-buckets.js";
-import { ATTR } from "../../ml-api/src/telemetry/metric-catalogue.js";
-import { PROM, promLabel } from "../../ml-api/src/telemetry/prometheus-names.js";
-import { MODEL } from "./alerting-config.js";
-import type { Timescale } from "./duration.js";
+import { MODEL } from "../../contract/alerting-config.js";
+import type { Timescale } from "../../contract/duration.js";
+import { LOW_CONFIDENCE } from "../../contract/histogram-buckets.js";
+import { ATTR } from "../../contract/metric-catalogue.js";
+import { PROM, promLabel } from "../../contract/prometheus-names.js";
 import { alertRule, DEPENDS, DEPENDS_ON, list, num, type RuleGroup } from "./rule-model.js";
 
 /**

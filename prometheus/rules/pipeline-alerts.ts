@@ -1,8 +1,8 @@
+import { PIPELINE } from "../../contract/alerting-config.js";
+import type { Timescale } from "../../contract/duration.js";
+import { PROM } from "../../contract/prometheus-names.js";
 import { OTEL_DEFAULTS } from "../../ml-api/src/telemetry/otel-defaults.js";
-import { PROM } from "../../ml-api/src/telemetry/prometheus-names.js";
-import { PIPELINE } from "./alerting-config.js";
-import type { Timescale } from "./duration.js";
-import { EXTERNAL, JOBS } from "./external-metrics.js";
+import { EXTERNAL, JOBS } from "./rule-inputs.js";
 import { alertRule, DEPENDS, DEPENDS_ON, type RuleGroup } from "./rule-model.js";
 
 /**

@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
-import { SLO, type SloTargets } from "./alerting-config.js";
+import { SLO, type SloTargets } from "../../contract/alerting-config.js";
+import { Timescale } from "../../contract/duration.js";
 import { dashboardGroups } from "./dashboard-rules.js";
-import { Timescale } from "./duration.js";
 import { modelGroups } from "./model-alerts.js";
 import { pipelineGroups } from "./pipeline-alerts.js";
 import type { RuleFile } from "./rule-model.js";

@@ -1,5 +1,5 @@
-import { DASHBOARD_UIDS, type DashboardKey } from "../../grafana/src/dashboard-uids.js";
-import { GRAFANA_URL, RUNBOOK_BASE_URL, type Severity } from "./alerting-config.js";
+import { ALERT_LINKS, type Severity } from "../../contract/alerting-config.js";
+import { DASHBOARD_UIDS, type DashboardKey } from "../../contract/dashboard-uids.js";
 
 /** The shapes of a Prometheus rule file, and the one way alerts get their labels and annotations. */
 
@@ -57,11 +57,11 @@ export function anchor(heading: string): string {
 }
 
 export function runbookUrl(alertName: string): string {
-  return `${RUNBOOK_BASE_URL}#${anchor(alertName)}`;
+  return `${ALERT_LINKS.runbookBaseUrl}#${anchor(alertName)}`;
 }
 
 export function dashboardUrl(dashboard: DashboardKey): string {
-  return `${GRAFANA_URL}/d/${DASHBOARD_UIDS[dashboard]}`;
+  return `${ALERT_LINKS.grafanaUrl}/d/${DASHBOARD_UIDS[dashboard]}`;
 }
 
 export interface AlertSpec {

@@ -1,5 +1,3 @@
-import { ATTR, type Outcome } from "../../ml-api/src/telemetry/metric-catalogue.js";
-import { PROM, promLabel } from "../../ml-api/src/telemetry/prometheus-names.js";
 import {
   BURN_ALERTS,
   type BurnAlert,
@@ -7,10 +5,13 @@ import {
   MIN_EVENTS_IN_LONG_WINDOW,
   SLO,
   type SloTargets,
-} from "./alerting-config.js";
-import type { Timescale } from "./duration.js";
-import { EXTERNAL, PROBE_ROUTES } from "./external-metrics.js";
+} from "../../contract/alerting-config.js";
+import type { Timescale } from "../../contract/duration.js";
+import { ATTR, type Outcome } from "../../contract/metric-catalogue.js";
+import { PROM, promLabel } from "../../contract/prometheus-names.js";
+import { type SloName, sliRecordName } from "../../contract/slo-series.js";
 import { noVersionReady } from "./model-alerts.js";
+import { EXTERNAL, PROBE_ROUTES } from "./rule-inputs.js";
 import {
   type AlertingRule,
   alertRule,
@@ -32,8 +33,6 @@ const MODEL = promLabel(ATTR.model);
 const OUTCOME = promLabel(ATTR.outcome);
 const BAD_OUTCOMES: readonly Outcome[] = ["unavailable", "error"];
 
-export type SloName = "availability" | "latency";
-
 interface Sli {
   slo: SloName;
   level: "service" | "model";
@@ -45,13 +44,8 @@ interface Sli {
   bad(window: string): string;
 }
 
-/** The recording rules' names, kubernetes-mixin style: `<labels kept>:<what>:<operation>`. */
-function recordName(sli: Sli, what: "requests" | "errors", window: string): string {
-  const level = sli.by.join("_");
-  return what === "requests"
-    ? `${level}:inferwatch_${sli.slo}_requests:rate${window}`
-    : `${level}:inferwatch_${sli.slo}_errors:ratio_rate${window}`;
-}
+const recordName = (sli: Sli, what: "requests" | "errors", window: string) =>
+  sliRecordName(sli.by, sli.slo, what, window);
 
 export function slis(targets: SloTargets = SLO): Sli[] {
   checkLatencyThreshold(targets.latencyThresholdSeconds);

@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { Timescale } from "../../contract/duration.js";
 import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
-import { Timescale } from "../../prometheus/rules/duration.js";
 import { renderRuleFile, ruleFiles } from "../../prometheus/rules/rule-files.js";
 import { type AlertingRule, isAlert } from "../../prometheus/rules/rule-model.js";
 import {

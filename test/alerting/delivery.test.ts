@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { MIN_EVENTS_IN_LONG_WINDOW } from "../../contract/alerting-config.js";
+import { Timescale } from "../../contract/duration.js";
 import type { ModelProfile } from "../../ml-api/src/inference/profile.js";
-import { MIN_EVENTS_IN_LONG_WINDOW } from "../../prometheus/rules/alerting-config.js";
-import { Timescale } from "../../prometheus/rules/duration.js";
 import { renderRuleFile, ruleFiles } from "../../prometheus/rules/rule-files.js";
 import { collector } from "../../stack/components.js";
 import { binary, REPO_ROOT } from "../../stack/layout.js";

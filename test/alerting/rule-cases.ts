@@ -1,8 +1,8 @@
+import { PROM } from "../../contract/prometheus-names.js";
+import { RECORDED, recordName } from "../../contract/recorded-series.js";
 import { budgetSpent } from "../../grafana/src/slo.js";
-import { PROM } from "../../ml-api/src/telemetry/prometheus-names.js";
-import { RECORDED } from "../../prometheus/rules/dashboard-rules.js";
-import { EXTERNAL } from "../../prometheus/rules/external-metrics.js";
 import { API_JOB } from "../../prometheus/rules/pipeline-alerts.js";
+import { EXTERNAL } from "../../prometheus/rules/rule-inputs.js";
 
 /**
  * `promtool test rules` cases for every alert, at real time scale: for each, input series where it must
@@ -843,12 +843,12 @@ export const RULE_CASES: RuleCase[] = [
     exprs: [
       {
         at: "15m",
-        expr: `sum by (http_route) (avg_over_time(${RECORDED.httpRequests.record}{${JOB}}[5m]))`,
+        expr: `sum by (http_route) (avg_over_time(${recordName(RECORDED.httpRequests)}{${JOB}}[5m]))`,
         expect: [{ labels: `{http_route="/v2/models/:name/infer"}`, value: 3.1 }],
       },
       {
         at: "15m",
-        expr: `sum by (http_response_status_code) (avg_over_time(${RECORDED.httpRequests.record}{${JOB}}[5m]))`,
+        expr: `sum by (http_response_status_code) (avg_over_time(${recordName(RECORDED.httpRequests)}{${JOB}}[5m]))`,
         expect: [
           { labels: `{http_response_status_code="200"}`, value: 3 },
           { labels: `{http_response_status_code="500"}`, value: 0.1 },
@@ -868,7 +868,7 @@ export const RULE_CASES: RuleCase[] = [
     checks: [],
     exprs: [0.5, 0.95, 0.99].map((q) => ({
       at: "15m",
-      expr: rounded(`${RECORDED.inferenceLatency.record}{quantile="${q}"}`),
+      expr: rounded(`${recordName(RECORDED.inferenceLatency)}{quantile="${q}"}`),
       expect: [
         {
           labels: `{${JOB}, ${MODEL}, quantile="${q}"}`,

@@ -1,11 +1,8 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { afterAll, beforeEach } from "vitest";
 import type { Tuning } from "../../stack/components.js";
 import { binary } from "../../stack/layout.js";
-import { address, freePorts, type Ports } from "../../stack/ports.js";
-import { type RunningStack, startStack } from "../../stack/stack.js";
+import { type ScratchStack, startScratchStack } from "../../stack/scratch-stack.js";
 
 /**
  * The whole native stack for a test file: on free ports (never a developer's stack on the default ones),
@@ -47,46 +44,13 @@ export function stackUnavailable(): string | undefined {
   return why;
 }
 
-export interface E2EStack {
-  stack: RunningStack;
-  ports: Ports;
-  runDir: string;
-  url(port: keyof Ports): string;
-  /** Stops every process; removes the folder unless `keep` (then its logs tell what went wrong). */
-  stop(keep: boolean): Promise<void>;
-}
+export type E2EStack = ScratchStack;
 
-export async function startE2EStack(apiEnv: Record<string, string> = {}): Promise<E2EStack> {
-  const ports = await freePorts();
-  const runDir = mkdtempSync(join(tmpdir(), "inferwatch-e2e-"));
-  let stack: RunningStack;
-  try {
-    stack = await startStack(
-      {
-        ports,
-        runDir,
-        api: "source",
-        tuning: E2E_TUNING,
-        retention: "1h",
-        apiEnv: { DRIFT_MIN_SAMPLES: String(E2E_DRIFT_MIN_SAMPLES), ...apiEnv },
-      },
-      { readyTimeoutMs: 60_000 },
-    );
-  } catch (error) {
-    // startStack has stopped what it started; the logs stay for the reader.
-    throw new Error(`the stack did not start (logs in ${runDir}/logs): ${(error as Error).message}`);
-  }
-  return {
-    stack,
-    ports,
-    runDir,
-    url: (port) => `http://${address(ports[port])}`,
-    async stop(keep) {
-      await stack.stop();
-      if (keep) process.stderr.write(`end-to-end stack logs kept in ${runDir}/logs\n`);
-      else rmSync(runDir, { recursive: true, force: true });
-    },
-  };
+export function startE2EStack(apiEnv: Record<string, string> = {}): Promise<E2EStack> {
+  return startScratchStack("e2e", {
+    tuning: E2E_TUNING,
+    apiEnv: { DRIFT_MIN_SAMPLES: String(E2E_DRIFT_MIN_SAMPLES), ...apiEnv },
+  });
 }
 
 /** Stops the file's stack after its tests, keeping its logs when any test failed. */

@@ -1,14 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../stack/layout.js";
-import { address, freePorts, type Ports } from "../../stack/ports.js";
+import type { Ports } from "../../stack/ports.js";
+import { startScratchStack } from "../../stack/scratch-stack.js";
 import { npmRunStackSettings } from "../../stack/settings.js";
-import { type RunningStack, startStack } from "../../stack/stack.js";
 import { scrape } from "../support/prometheus-text.js";
-import { stackUnavailable } from "./e2e-stack.js";
+import { type E2EStack, stackUnavailable, stopAfterTests } from "./e2e-stack.js";
 import { eventually } from "./eventually.js";
 import { PrometheusApi } from "./prometheus-api.js";
 
@@ -19,8 +16,8 @@ import { PrometheusApi } from "./prometheus-api.js";
  * must be a true one. Then an alert that pages must land in Mailpit, where the README sends people to read it.
  *
  * Differences from `npm run stack`, none of which changes what alerts: free ports and a temporary run folder,
- * an empty secrets folder (a developer's own alertmanager/secrets/ would otherwise be used), and the API run
- * from its sources by tsx instead of the ml-api/dist/ that `npm run stack` builds first.
+ * an empty secrets folder (as a fresh clone has; a developer's own alertmanager/secrets/ is not read), and the
+ * API run from its sources by tsx instead of the ml-api/dist/ that `npm run stack` builds first.
  */
 
 /** How long the stack stays idle, then how long the traffic generator sends. */
@@ -35,12 +32,9 @@ const POLL_MS = 5_000;
 const skip = stackUnavailable();
 if (skip) process.stderr.write(`[e2e] skipping the fresh-stack test: ${skip}\n`);
 
-let stack: RunningStack | undefined;
-let ports: Ports;
-let tmp = "";
+let e2e: E2EStack | undefined;
 let prom: PrometheusApi;
-let failed = false;
-const url = (port: keyof Ports, path = "") => `http://${address(ports[port])}${path}`;
+const url = (port: keyof Ports, path = "") => `${e2e?.url(port)}${path}`;
 
 /** Labels that tell one alert instance from another, for a readable failure. */
 const ALERT_LABELS = ["alertname", "alertstate", "severity", "job", "model_name", "model_version", "feature"];
@@ -102,38 +96,15 @@ function defaultTraffic(): { child: ChildProcess; exited: Promise<{ code: number
 
 describe.skipIf(skip !== undefined)("a fresh `npm run stack`, idle and then with default traffic", () => {
   beforeAll(async () => {
-    ports = await freePorts();
-    tmp = mkdtempSync(join(tmpdir(), "inferwatch-fresh-"));
-    const secretsDir = join(tmp, "secrets");
-    mkdirSync(secretsDir);
-    const runDir = join(tmp, "run");
-    try {
-      stack = await startStack(
-        { ...npmRunStackSettings(ports), runDir, api: "source", alertmanager: { secretsDir } },
-        { readyTimeoutMs: 60_000 },
-      );
-    } catch (error) {
-      throw new Error(`the stack did not start (logs in ${runDir}/logs): ${(error as Error).message}`);
-    }
+    e2e = await startScratchStack("fresh", { ...npmRunStackSettings(), api: "source" });
     prom = new PrometheusApi(url("prometheus"));
   }, 120_000);
-
-  beforeEach(({ onTestFailed }) => {
-    onTestFailed(() => {
-      failed = true;
-    });
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
-    if (failed) process.stderr.write(`fresh-stack logs kept in ${tmp}/run/logs\n`);
-    else if (tmp) rmSync(tmp, { recursive: true, force: true });
-  }, 60_000);
+  stopAfterTests(() => e2e);
 
   it(
     "raises no alert but the Watchdog, and no notification fails",
     async () => {
-      if (!stack) throw new Error("no stack");
+      if (!e2e) throw new Error("no stack");
       // The rules run and reach Alertmanager: without this the silence below would prove nothing.
       await eventually(
         "the Watchdog firing in Prometheus and active in Alertmanager",

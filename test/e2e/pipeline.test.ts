@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { METRICS, type MetricKey } from "../../contract/metric-catalogue.js";
+import { PROM } from "../../contract/prometheus-names.js";
 import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
-import { METRICS, type MetricKey } from "../../ml-api/src/telemetry/metric-catalogue.js";
 import { OTEL_DEFAULTS } from "../../ml-api/src/telemetry/otel-defaults.js";
-import { PROM } from "../../ml-api/src/telemetry/prometheus-names.js";
 import { binary } from "../../stack/layout.js";
 import { seeded } from "../../traffic/random.js";
 import { MIX, type PlannedRequest, RequestMix, ROUTES, v2Body } from "../../traffic/request-mix.js";

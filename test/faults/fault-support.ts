@@ -1,7 +1,7 @@
 import { join } from "node:path";
+import { PROM } from "../../contract/prometheus-names.js";
 import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
 import { OTEL_DEFAULTS } from "../../ml-api/src/telemetry/otel-defaults.js";
-import { PROM } from "../../ml-api/src/telemetry/prometheus-names.js";
 import type { Component } from "../../stack/components.js";
 import { REPO_ROOT } from "../../stack/layout.js";
 import { waitUntilReady } from "../../stack/readiness.js";

@@ -1,5 +1,5 @@
 import * as units from "@grafana/grafana-foundation-sdk/units";
-import { SPAN_METRICS } from "../../grafana/src/metrics.js";
+import { SPAN_METRICS } from "../../contract/external-metrics.js";
 import { DATASOURCE_VARIABLE, PROMETHEUS_REF } from "../../grafana/src/variables.js";
 import { ruleFiles } from "../../prometheus/rules/rule-files.js";
 import { isAlert } from "../../prometheus/rules/rule-model.js";

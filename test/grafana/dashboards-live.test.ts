@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DASHBOARD_INTERVAL } from "../../contract/recorded-series.js";
 import { scrapeInterval } from "../../grafana/src/provisioning.js";
 import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
-import { DASHBOARD_INTERVAL } from "../../prometheus/rules/dashboard-rules.js";
 import { seeded } from "../../traffic/random.js";
 import { type PlannedRequest, RequestMix } from "../../traffic/request-mix.js";
 import { send } from "../../traffic/sender.js";

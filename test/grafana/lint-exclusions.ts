@@ -1,4 +1,4 @@
-import { DASHBOARD_UIDS } from "../../grafana/src/dashboard-uids.js";
+import { DASHBOARD_UIDS } from "../../contract/dashboard-uids.js";
 import type { Exclusion } from "./dashboard-lint.js";
 
 /**

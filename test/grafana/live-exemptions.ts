@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { DASHBOARD_UIDS } from "../../grafana/src/dashboard-uids.js";
-import { COLLECTOR } from "../../grafana/src/metrics.js";
+import { DASHBOARD_UIDS } from "../../contract/dashboard-uids.js";
+import { COLLECTOR } from "../../contract/external-metrics.js";
 
 /**
  * Queries that can have no series in the end-to-end run, and why. Each exemption applies only while its

@@ -1,6 +1,6 @@
 import { type ClientRequest, type IncomingMessage, request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ATTR, METRICS } from "../../ml-api/src/telemetry/metric-catalogue.js";
+import { ATTR, METRICS } from "../../contract/metric-catalogue.js";
 import { startTestApi, type TestApi } from "../support/in-process-api.js";
 import { ADELIE_V1, GENTOO_V1, v2Body, withoutSex } from "../support/penguins.js";
 import { type Point, type TestMetrics, testMetrics, total } from "../support/test-metrics.js";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ATTR, METRICS } from "../../ml-api/src/telemetry/metric-catalogue.js";
+import { ATTR, METRICS } from "../../contract/metric-catalogue.js";
 import { loadPenguins } from "../../ml-api/training/penguins-dataset.js";
 import { startTestApi, type TestApi } from "../support/in-process-api.js";
 import { ADELIE_V1, GENTOO_V1, v2Body, withoutSex } from "../support/penguins.js";

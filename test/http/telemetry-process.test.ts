@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ATTR, METRICS, type MetricSpec, PHASES } from "../../ml-api/src/telemetry/metric-catalogue.js";
-import { promLabel } from "../../ml-api/src/telemetry/prometheus-names.js";
+import { ATTR, METRICS, type MetricSpec, PHASES } from "../../contract/metric-catalogue.js";
+import { promLabel } from "../../contract/prometheus-names.js";
 import { type ApiProcess, poll, spawnInstrumentedApi } from "../support/api-process.js";
 import { freePort } from "../support/free-port.js";
 import { ADELIE_V1, v2Body, withoutSex } from "../support/penguins.js";

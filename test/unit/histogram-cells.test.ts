@@ -2,8 +2,8 @@ import { ValueType } from "@opentelemetry/api";
 import { AggregationTemporality, DataPointType, MeterProvider } from "@opentelemetry/sdk-metrics";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { METRICS } from "../../contract/metric-catalogue.js";
 import { HistogramCells } from "../../ml-api/src/telemetry/histogram-cells.js";
-import { METRICS } from "../../ml-api/src/telemetry/metric-catalogue.js";
 import { OnDemandReader } from "../support/test-metrics.js";
 
 const SPEC = METRICS.inferenceDuration;

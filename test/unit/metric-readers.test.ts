@@ -2,8 +2,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { describe, expect, it } from "vitest";
+import { METRICS } from "../../contract/metric-catalogue.js";
 import { HistogramCells } from "../../ml-api/src/telemetry/histogram-cells.js";
-import { METRICS } from "../../ml-api/src/telemetry/metric-catalogue.js";
 import { metricReadersFromEnv } from "../../ml-api/src/telemetry/metric-readers.js";
 import { freePort } from "../support/free-port.js";
 

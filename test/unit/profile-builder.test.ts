@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { CONFIDENCE_BUCKETS } from "../../contract/histogram-buckets.js";
 import type { CategoricalFeatureProfile, NumericFeatureProfile } from "../../ml-api/src/inference/profile.js";
-import { CONFIDENCE_BUCKETS } from "../../ml-api/src/telemetry/histogram-buckets.js";
 import { DataError } from "../../ml-api/training/data-error.js";
 import type { Row } from "../../ml-api/training/feature-spec.js";
 import { buildProfile, profileConfidence, profileFeatures } from "../../ml-api/training/profile-builder.js";

@@ -1,14 +1,14 @@
 import type { Dashboard, ValueMapping } from "@grafana/grafana-foundation-sdk/dashboard";
 import { MappingType } from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
-import { LOW_CONFIDENCE } from "../../../ml-api/src/telemetry/histogram-buckets.js";
-import { ATTR, MODEL_STATES } from "../../../ml-api/src/telemetry/metric-catalogue.js";
-import { PROM, promLabel } from "../../../ml-api/src/telemetry/prometheus-names.js";
+import { DASHBOARD_UIDS } from "../../../contract/dashboard-uids.js";
+import { SPAN_METRICS } from "../../../contract/external-metrics.js";
+import { LOW_CONFIDENCE } from "../../../contract/histogram-buckets.js";
+import { ATTR, MODEL_STATES } from "../../../contract/metric-catalogue.js";
+import { PROM, promLabel } from "../../../contract/prometheus-names.js";
+import { quantile, sel } from "../../../contract/promql.js";
 import { buildDashboard } from "../dashboard.js";
-import { DASHBOARD_UIDS } from "../dashboard-uids.js";
-import { SPAN_METRICS } from "../metrics.js";
 import { EXEMPLAR_RANGE, EXEMPLAR_RANGE_TEXT, heatmap, stateTimeline, table, timeseries } from "../panels.js";
-import { quantile, sel } from "../promql.js";
 import {
   recordedGauge,
   recordedPerMinute,

@@ -1,14 +1,15 @@
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
-import { ATTR } from "../../../ml-api/src/telemetry/metric-catalogue.js";
-import { PROM, promLabel } from "../../../ml-api/src/telemetry/prometheus-names.js";
+import { DASHBOARD_UIDS } from "../../../contract/dashboard-uids.js";
+import { PROMETHEUS, SPAN_METRICS } from "../../../contract/external-metrics.js";
+import { ATTR } from "../../../contract/metric-catalogue.js";
+import { PROM, promLabel } from "../../../contract/prometheus-names.js";
+import { quantile, sel } from "../../../contract/promql.js";
+import type { SloName } from "../../../contract/slo-series.js";
 import { buildDashboard } from "../dashboard.js";
-import { DASHBOARD_UIDS } from "../dashboard-uids.js";
-import { PROMETHEUS, SPAN_METRICS } from "../metrics.js";
 import { EXEMPLAR_RANGE, EXEMPLAR_RANGE_TEXT, stat, table, timeseries } from "../panels.js";
-import { quantile, sel } from "../promql.js";
 import { recordedGauge, recordedQuantile, recordedRate } from "../recorded.js";
-import { budgetSpent, PAGE_BURN_RATE, recorded, SLO_PERIOD, SLO_TARGETS, type SloName } from "../slo.js";
+import { budgetSpent, PAGE_BURN_RATE, recorded, SLO_PERIOD, SLO_TARGETS } from "../slo.js";
 import { datasourceVariable, SCOPES, serviceVariables } from "../variables.js";
 
 /**

@@ -1,11 +1,11 @@
 import type { Dashboard, ValueMapping } from "@grafana/grafana-foundation-sdk/dashboard";
 import { MappingType } from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
+import { DASHBOARD_UIDS } from "../../../contract/dashboard-uids.js";
+import { ALERTMANAGER, COLLECTOR, PROMETHEUS } from "../../../contract/external-metrics.js";
+import { rate, sel, sumBy } from "../../../contract/promql.js";
 import { buildDashboard } from "../dashboard.js";
-import { DASHBOARD_UIDS } from "../dashboard-uids.js";
-import { ALERTMANAGER, COLLECTOR, PROMETHEUS } from "../metrics.js";
 import { stateTimeline, timeseries } from "../panels.js";
-import { rate, sel, sumBy } from "../promql.js";
 import { recordedRate } from "../recorded.js";
 import { datasourceVariable, SCOPES, sourceVariables } from "../variables.js";
 

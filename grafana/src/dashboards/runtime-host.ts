@@ -1,10 +1,10 @@
 import type { Dashboard } from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
+import { DASHBOARD_UIDS } from "../../../contract/dashboard-uids.js";
+import { HOST } from "../../../contract/external-metrics.js";
+import { rate, sel, sumBy } from "../../../contract/promql.js";
 import { buildDashboard } from "../dashboard.js";
-import { DASHBOARD_UIDS } from "../dashboard-uids.js";
-import { HOST } from "../metrics.js";
 import { timeseries } from "../panels.js";
-import { rate, sel, sumBy } from "../promql.js";
 import { recordedGauge, recordedRate } from "../recorded.js";
 import { datasourceVariable, SCOPES, serviceVariables, sourceVariables } from "../variables.js";
 

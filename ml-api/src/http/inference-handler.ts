@@ -1,11 +1,11 @@
 import { performance } from "node:perf_hooks";
 import type { Request, RequestHandler } from "express";
+import { NO_VERSION, type Outcome } from "../../../contract/metric-catalogue.js";
 import { ApiError, InvalidInputError, ModelUnavailableError } from "../errors.js";
 import type { Row } from "../inference/feature-encoder.js";
 import type { InferenceResult, LoadedModel } from "../inference/loaded-model.js";
 import type { Lease, ModelRegistry } from "../inference/model-registry.js";
 import { endInferenceSpan, startInferenceSpan } from "../telemetry/inference-span.js";
-import { NO_VERSION, type Outcome } from "../telemetry/metric-catalogue.js";
 import type { ModelMetrics } from "../telemetry/model-metrics.js";
 import type { AdmissionGate } from "./admission.js";
 

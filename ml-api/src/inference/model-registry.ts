@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
+import type { ModelState } from "../../../contract/metric-catalogue.js";
 import { ApiError, ModelNotFoundError, ModelUnavailableError, quote } from "../errors.js";
-import type { ModelState } from "../telemetry/metric-catalogue.js";
 import type { ModelMetrics, VersionView } from "../telemetry/model-metrics.js";
 import { LoadedModel, type SessionOptions } from "./loaded-model.js";
 import { compareVersions, type ModelRepository } from "./model-repository.js";

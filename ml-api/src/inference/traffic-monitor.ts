@@ -1,5 +1,5 @@
+import { LOW_CONFIDENCE } from "../../../contract/histogram-buckets.js";
 import { binIndex } from "../telemetry/bin-index.js";
-import { LOW_CONFIDENCE } from "../telemetry/histogram-buckets.js";
 import type { TrafficCounts } from "../telemetry/model-metrics.js";
 import type { Row } from "./feature-encoder.js";
 import type { Prediction } from "./prediction.js";

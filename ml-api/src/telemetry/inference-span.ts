@@ -1,6 +1,6 @@
 import { type Span, SpanStatusCode, trace } from "@opentelemetry/api";
+import { ATTR, type Outcome } from "../../../contract/metric-catalogue.js";
 import { SERVER_NAME, SERVER_VERSION } from "../server-info.js";
-import { ATTR, type Outcome } from "./metric-catalogue.js";
 
 const tracer = trace.getTracer(SERVER_NAME, SERVER_VERSION);
 

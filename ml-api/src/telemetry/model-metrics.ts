@@ -1,6 +1,4 @@
 import type { Attributes, BatchObservableResult, Meter, Observable } from "@opentelemetry/api";
-import type { HistogramCell } from "./histogram-cell.js";
-import type { HistogramCells } from "./histogram-cells.js";
 import {
   ATTR,
   LOAD_OUTCOMES,
@@ -13,7 +11,9 @@ import {
   type Outcome,
   PHASES,
   type Phase,
-} from "./metric-catalogue.js";
+} from "../../../contract/metric-catalogue.js";
+import type { HistogramCell } from "./histogram-cell.js";
+import type { HistogramCells } from "./histogram-cells.js";
 
 /** One feature's live counts next to its training baseline, as the traffic monitor keeps them. */
 export interface FeatureCounts {

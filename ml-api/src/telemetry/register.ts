@@ -1,5 +1,5 @@
 /**
- * `node --import ./ml-api/dist/telemetry/register.js ml-api/dist/main.js`: instruments the ML API before
+ * `node --import ./dist/ml-api/src/telemetry/register.js dist/ml-api/src/main.js`: instruments the ML API before
  * it loads. ES modules can only be patched through a loader hook registered before they are imported.
  */
 import { register } from "node:module";

@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parse } from "yaml";
-import { SECRETS_PREFIX } from "../alertmanager/config-render.js";
-import type { StackSettings } from "../stack/components.js";
-import { CONFIGS } from "../stack/layout.js";
-import { type Mail, type Post, SmtpSink, WebhookSink } from "../test/alerting/receivers.js";
+import { SECRETS_PREFIX } from "../../alertmanager/config-render.js";
+import type { StackSettings } from "../../stack/components.js";
+import { CONFIGS } from "../../stack/layout.js";
+import { type Mail, type Post, SmtpSink, WebhookSink } from "../../test/alerting/receivers.js";
 
 /**
  * Where a benchmark's Alertmanager delivers: the delivery tests' real SMTP server and Slack stand-in

@@ -1,4 +1,4 @@
-import { HTTP, RUNTIME, SPAN_METRICS } from "../../grafana/src/metrics.js";
+import { HTTP, RUNTIME, SPAN_METRICS } from "../../contract/external-metrics.js";
 
 /**
  * Metrics the rules read that the ML API's catalogue does not define: the HTTP server metrics of the

@@ -1,10 +1,11 @@
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
-import { percentile } from "./percentile.js";
-import { cpuMicros } from "./process-cpu.js";
-import { REGISTER_SDK } from "./sdk-variants.js";
-import { SAMPLE_ROW } from "./single-row-load.js";
+import { percentile } from "./lib/percentile.js";
+import { cpuMicros } from "./lib/process-cpu.js";
+import { REGISTER_SDK } from "./lib/sdk-variants.js";
+import { SAMPLE_ROW } from "./lib/single-row-load.js";
 
 /**
  * Throughput and latency of three servers on the same model, alternated round by round in one run so
@@ -15,7 +16,7 @@ import { SAMPLE_ROW } from "./single-row-load.js";
  * queueing at 16 connections); the one-connection scenario sends each request when the last is answered, so
  * its p99 is the latency the SDK adds to a request that waits behind no other.
  *
- *   npm run bench -- [--rounds 3] [--seconds 10] [--connections 16]
+ *   npm run bench -- throughput [--rounds 3] [--seconds 10] [--connections 16]
  */
 const { values } = parseArgs({
   options: {
@@ -92,16 +93,16 @@ async function load(
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-const sink = await spawnListening("bench/otlp-sink.ts");
+const sink = await spawnListening("bench/lib/otlp-sink.ts");
 const targets = [
   await start(
     "ml-api+otel",
-    "ml-api/dist/main.js",
+    API_DIST.main,
     { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` },
     REGISTER_SDK,
   ),
-  await start("ml-api", "ml-api/dist/main.js"),
-  await start("bare", "bench/bare-server.ts"),
+  await start("ml-api", API_DIST.main),
+  await start("bare", "bench/lib/bare-server.ts"),
 ];
 /** Pairs compared in the summary: the telemetry's cost, then the API's own cost over the bare handler. */
 const RATIOS = [

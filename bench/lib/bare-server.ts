@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import express from "express";
 import ort from "onnxruntime-node";
-import { BUNDLED_MODEL_REPOSITORY } from "../ml-api/src/config.js";
+import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
 
 /**
  * The baseline the ML API is measured against: Express parsing JSON and calling ONNX Runtime on the same

@@ -1,5 +1,6 @@
-import { SECONDS_BUCKETS } from "../../ml-api/src/telemetry/histogram-buckets.js";
+import { envExample } from "../stack/env-example.js";
 import { DAY, HOUR, MINUTE } from "./duration.js";
+import { SECONDS_BUCKETS } from "./histogram-buckets.js";
 
 /**
  * Every number the alerts are built from: SLO targets, burn-rate windows, traffic guards and model
@@ -133,12 +134,15 @@ export const PIPELINE = {
   notificationsFailingFor: 5 * MINUTE,
 } as const;
 
-/** Where the runbooks are: the deployment guide's "Runbooks" section, one heading per alert. */
-export const RUNBOOK_BASE_URL =
-  "https://github.com/inferwatch/inferwatch/blob/main/MONITORING_DEPLOYMENT_GUIDE.md";
-
-/** Grafana as people reach it; alerts link to its dashboards by the uids in grafana/src/dashboard-uids.ts. */
-export const GRAFANA_URL = "http://localhost:3000";
+/**
+ * Where alert annotations link to: the runbooks (the deployment guide's "Runbooks" section, one heading per
+ * alert) and Grafana as people reach it. `npm run rules` takes them from the environment, else from
+ * .env.example, and writes them into the rule files.
+ */
+export const ALERT_LINKS = {
+  runbookBaseUrl: process.env.INFERWATCH_RUNBOOK_BASE_URL || envExample("INFERWATCH_RUNBOOK_BASE_URL"),
+  grafanaUrl: process.env.INFERWATCH_GRAFANA_URL || envExample("INFERWATCH_GRAFANA_URL"),
+} as const;
 
 export function checkLatencyThreshold(seconds: number): void {
   if (!(SECONDS_BUCKETS as readonly number[]).includes(seconds)) {

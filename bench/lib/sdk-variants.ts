@@ -1,5 +1,6 @@
+import { API_DIST } from "../../stack/layout.js";
 /** Node arguments that load the OpenTelemetry SDK before the compiled API, as `npm start` does. */
-export const REGISTER_SDK = ["--import", "./ml-api/dist/telemetry/register.js"];
+export const REGISTER_SDK = ["--import", API_DIST.register];
 
 /** One configuration of the API a per-request cost bench measures. */
 export interface SdkVariant {

@@ -1,10 +1,10 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parse } from "yaml";
-import { OTEL_DEFAULTS } from "../ml-api/src/telemetry/otel-defaults.js";
-import type { AlertingRule, RuleGroup } from "../prometheus/rules/rule-model.js";
-import type { Tuning } from "../stack/components.js";
-import { CONFIGS } from "../stack/layout.js";
+import { OTEL_DEFAULTS } from "../../ml-api/src/telemetry/otel-defaults.js";
+import type { AlertingRule, RuleGroup } from "../../prometheus/rules/rule-model.js";
+import type { Tuning } from "../../stack/components.js";
+import { CONFIGS } from "../../stack/layout.js";
 
 /**
  * The intervals that decide how late the pipeline is, read from the committed configs a benchmark runs with

@@ -1,6 +1,6 @@
-import { ADELIE_V1, v2Body, withoutSex } from "../test/support/penguins.js";
-import { type PlannedRequest, ROUTES } from "../traffic/request-mix.js";
-import { send } from "../traffic/sender.js";
+import { ADELIE_V1, v2Body, withoutSex } from "../../test/support/penguins.js";
+import { type PlannedRequest, ROUTES } from "../../traffic/request-mix.js";
+import { send } from "../../traffic/sender.js";
 
 /**
  * Steady inference traffic to a model's latest version through traffic/sender.ts, until stopped: the
