@@ -60,7 +60,8 @@ async function watchAlerts(ms: number, done: Promise<unknown> = Promise.resolve(
     settled = true;
   });
   while (Date.now() < until || !settled) {
-    for (const alert of await alertsBesidesWatchdog(POLL_MS * 2)) seen.add(alert);
+    // ALERTS gets a sample per evaluation: the window spans one evaluation and one poll.
+    for (const alert of await alertsBesidesWatchdog(EVALUATION_MS + POLL_MS)) seen.add(alert);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   return seen;
@@ -74,12 +75,18 @@ async function alertmanagerCounter(name: string, labels: Record<string, string> 
     .reduce((sum, s) => sum + s.value, 0);
 }
 
+interface Traffic {
+  exited: Promise<{ code: number | null; output: string }>;
+  /** Ends it early (a failed test): npm passes no signal on, so its whole process group is ended. */
+  kill(): void;
+}
+
 /** `npm run traffic` with its defaults, against this stack's API, for TRAFFIC_MS. */
-function defaultTraffic(): { child: ChildProcess; exited: Promise<{ code: number | null; output: string }> } {
-  const child = spawn(
+function defaultTraffic(): Traffic {
+  const child: ChildProcess = spawn(
     "npm",
     ["run", "--silent", "traffic", "--", `--url=${url("api")}`, `--duration=${TRAFFIC_MS / 1000}`],
-    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let output = "";
   child.stdout?.on("data", (chunk: Buffer) => {
@@ -91,7 +98,12 @@ function defaultTraffic(): { child: ChildProcess; exited: Promise<{ code: number
   const exited = new Promise<{ code: number | null; output: string }>((resolve) =>
     child.once("exit", (code) => resolve({ code, output })),
   );
-  return { child, exited };
+  return {
+    exited,
+    kill() {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGTERM");
+    },
+  };
 }
 
 describe.skipIf(skip !== undefined)("a fresh `npm run stack`, idle and then with default traffic", () => {
@@ -123,10 +135,15 @@ describe.skipIf(skip !== undefined)("a fresh `npm run stack`, idle and then with
       const idle = await watchAlerts(IDLE_MS);
 
       const traffic = defaultTraffic();
-      const trafficDone = traffic.exited;
-      const busy = await watchAlerts(TRAFFIC_MS, trafficDone);
-      const { code, output } = await trafficDone;
+      let busy: Set<string>;
+      try {
+        busy = await watchAlerts(TRAFFIC_MS, traffic.exited);
+      } finally {
+        traffic.kill();
+      }
+      const { code, output } = await traffic.exited;
       expect(code, output).toBe(0);
+      process.stderr.write(`[fresh-stack] npm run traffic:\n${output}\n`);
 
       // One more evaluation of every rule group after the traffic, then the whole stretch at once.
       const end = Date.now() / 1000;
