@@ -38,30 +38,41 @@ const url = (port: keyof Ports, path = "") => `${e2e?.url(port)}${path}`;
 
 /** Labels that tell one alert instance from another, for a readable failure. */
 const ALERT_LABELS = ["alertname", "alertstate", "severity", "job", "model_name", "model_version", "feature"];
+const describeAlert = (labels: Record<string, string>) =>
+  ALERT_LABELS.filter((l) => labels[l] !== undefined)
+    .map((l) => `${l}=${labels[l]}`)
+    .join(" ");
 
 /** Every alert but the Watchdog that Prometheus held pending or firing in the last `ms`. */
 async function alertsBesidesWatchdog(ms: number): Promise<string[]> {
   const samples = await prom.query(`max_over_time(ALERTS{alertname!="Watchdog"}[${Math.ceil(ms / 1000)}s])`);
-  return samples
-    .map((s) =>
-      ALERT_LABELS.filter((l) => s.metric[l] !== undefined)
-        .map((l) => `${l}=${s.metric[l]}`)
-        .join(" "),
-    )
-    .sort();
+  return samples.map((s) => describeAlert(s.metric)).sort();
 }
 
-/** Watches the alerts until `done` settles or `ms` pass, whichever is later; returns what was seen. */
-async function watchAlerts(ms: number, done: Promise<unknown> = Promise.resolve()): Promise<Set<string>> {
-  const seen = new Set<string>();
+/**
+ * Watches Prometheus's active alerts until `done` settles or `ms` pass, whichever is later: each alert but
+ * the Watchdog that was pending or firing, with the last value of its expression (why it was).
+ */
+async function watchAlerts(
+  ms: number,
+  done: Promise<unknown> = Promise.resolve(),
+): Promise<Record<string, string>> {
+  const seen: Record<string, string> = {};
   const until = Date.now() + ms;
   let settled = false;
   void done.finally(() => {
     settled = true;
   });
   while (Date.now() < until || !settled) {
-    // ALERTS gets a sample per evaluation: the window spans one evaluation and one poll.
-    for (const alert of await alertsBesidesWatchdog(EVALUATION_MS + POLL_MS)) seen.add(alert);
+    const res = await fetch(url("prometheus", "/api/v1/alerts"));
+    const body = (await res.json()) as {
+      data: { alerts: { labels: Record<string, string>; state: string; value: string }[] };
+    };
+    for (const alert of body.data.alerts) {
+      if (alert.labels.alertname === "Watchdog") continue;
+      seen[describeAlert({ ...alert.labels, alertstate: alert.state })] = alert.value;
+    }
+    // Alerts change at evaluations, every EVALUATION_MS: polling faster misses none.
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   return seen;
@@ -135,7 +146,7 @@ describe.skipIf(skip !== undefined)("a fresh `npm run stack`, idle and then with
       const idle = await watchAlerts(IDLE_MS);
 
       const traffic = defaultTraffic();
-      let busy: Set<string>;
+      let busy: Record<string, string>;
       try {
         busy = await watchAlerts(TRAFFIC_MS, traffic.exited);
       } finally {
@@ -164,15 +175,15 @@ describe.skipIf(skip !== undefined)("a fresh `npm run stack`, idle and then with
       ).map((a) => a.labels.alertname);
 
       expect({
-        idle: [...idle].sort(),
-        withTraffic: [...busy].sort(),
+        idle,
+        withTraffic: busy,
         wholeStretch: whole,
         activeInAlertmanager: [...new Set(activeInAlertmanager)],
         failedNotifications: await alertmanagerCounter("alertmanager_notifications_failed_total"),
         prometheusSendErrors: (await prom.query("sum(prometheus_notifications_errors_total)"))[0]?.value ?? 0,
       }).toEqual({
-        idle: [],
-        withTraffic: [],
+        idle: {},
+        withTraffic: {},
         wholeStretch: [],
         activeInAlertmanager: ["Watchdog"],
         failedNotifications: 0,
