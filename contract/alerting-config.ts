@@ -52,9 +52,9 @@ export interface BurnAlert {
  * still is, so the alert resolves minutes after the fix instead of hours.
  *
  * The page has no `for:`, as the workbook advises. The long window and MIN_EVENTS_IN_LONG_WINDOW keep a
- * blip from paging (after an hour of steady traffic, 14.4x takes about 52 s of total outage); a `for: 2m`
- * never did, since the 5 min window stays over the factor for minutes after any blip, and it added two
- * minutes to every real outage (fault to Slack 191-206 s, bench/alert-latency.ts; issue #8 asks for 150 s).
+ * blip from paging (after an hour of steady traffic, 14.4x takes most of a minute of total outage); a
+ * `for: 2m` never did, since the short window stays over the factor for minutes after any blip, and it
+ * added its two minutes to every real outage (bench/alert-latency.ts measures fault to Slack).
  * The ticket keeps its `for:`: nobody is woken, 15 min is little beside its 1 d and 3 d windows, and it
  * stops a burn hovering around 1x or 3x from opening and closing tickets.
  */

@@ -1,10 +1,10 @@
-import { README_TABLES } from "../ml-api/tools/readme-tables.js";
+import { DOC_TABLES, renderMarked } from "../ml-api/tools/doc-tables.js";
 import { ENV_EXAMPLE } from "./env-example.js";
 
 /**
  * The tables of MONITORING_DEPLOYMENT_GUIDE.md that restate code or .env.example, rendered by `npm run docs`
  * between `<!-- name -->` and `<!-- /name -->` markers, and compared with the guide by a test. The ML API's
- * settings and OpenTelemetry defaults are the README's own renderings (ml-api/tools/readme-tables.ts).
+ * settings and OpenTelemetry defaults are the docs pages' own renderings (ml-api/tools/doc-tables.ts).
  */
 
 const row = (cells: string[]) => `| ${cells.join(" | ")} |`;
@@ -27,17 +27,11 @@ function envTable(): string {
 
 const GUIDE_TABLES: Record<string, () => string> = {
   "env-table": envTable,
-  "config-table": README_TABLES["config-table"] as () => string,
-  "otel-table": README_TABLES["otel-table"] as () => string,
+  "config-table": DOC_TABLES["config-table"] as () => string,
+  "otel-table": DOC_TABLES["otel-table"] as () => string,
 };
 
 /** The guide with every marked table replaced by its rendering. */
 export function renderGuide(guide: string): string {
-  let out = guide;
-  for (const [name, render] of Object.entries(GUIDE_TABLES)) {
-    const pattern = new RegExp(`(<!-- ${name}[^>]*-->)[\\s\\S]*?(<!-- /${name} -->)`);
-    if (!pattern.test(out)) throw new Error(`MONITORING_DEPLOYMENT_GUIDE.md has no <!-- ${name} --> section`);
-    out = out.replace(pattern, (_m, open: string, close: string) => `${open}\n${render()}\n${close}`);
-  }
-  return out;
+  return renderMarked(guide, GUIDE_TABLES, "MONITORING_DEPLOYMENT_GUIDE.md");
 }

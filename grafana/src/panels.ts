@@ -38,8 +38,8 @@ import { PROMETHEUS_REF } from "./variables.js";
 
 /**
  * The range of panels showing exemplars, whatever the dashboard's: they read the raw span histograms, which
- * over an hour of ten replicas scraped every 5 s take about 350 ms (bench/dashboard-queries.ts), and
- * exemplars are for what just happened (Prometheus keeps them for hours at most).
+ * grow slow over long ranges of many replicas (bench/dashboard-queries.ts times them), and exemplars are for
+ * what just happened (Prometheus keeps them for hours at most).
  */
 export const EXEMPLAR_RANGE = "15m";
 export const EXEMPLAR_RANGE_TEXT = "15 minutes";

@@ -8,107 +8,93 @@ export const BUNDLED_MODEL_REPOSITORY = fileURLToPath(new URL("../models", impor
  * Every setting of the ML API, from environment variables. The schema is the single source of truth: its
  * defaults and descriptions are what the deployment guide documents, and a test checks the two agree.
  */
-export const CONFIG_SCHEMA = {
-  type: "object",
-  properties: {
-    PORT: { type: "integer", minimum: 0, maximum: 65535, default: 8002, description: "HTTP port." },
-    HOST: { type: "string", minLength: 1, default: "0.0.0.0", description: "Address to listen on." },
-    MODEL_REPOSITORY: {
-      type: "string",
-      minLength: 1,
-      default: BUNDLED_MODEL_REPOSITORY,
-      description: "Folder holding `<model>/<version>/{model.onnx,profile.json,card.json}`.",
-    },
-    MAX_BODY_BYTES: {
-      type: "integer",
-      minimum: 1024,
-      default: 1_048_576,
-      description: "Largest request body accepted; larger bodies get 413.",
-    },
-    MAX_BATCH_ROWS: {
-      type: "integer",
-      minimum: 1,
-      maximum: 100_000,
-      default: 1024,
-      description: "Most rows (instances) in one request; more get 400.",
-    },
-    ORT_INTRA_OP_THREADS: {
-      type: "integer",
-      minimum: 1,
-      maximum: 64,
-      default: 1,
-      description: "ONNX Runtime threads per model run. Small models gain nothing from more.",
-    },
-    MAX_INFLIGHT_REQUESTS: {
-      type: "integer",
-      minimum: 1,
-      maximum: 1_000_000,
-      default: 64,
-      description:
-        "Most inference requests in flight at once (from arrival to response, both protocols together); more get 503 with `Retry-After: 1` at once instead of waiting behind them, which bounds the queue inside the process to about this many service times. Health, metadata and repository routes are never refused.",
-    },
-    DRIFT_PSI_THRESHOLD: {
-      type: "number",
-      exclusiveMinimum: 0,
-      default: 0.2,
-      description: "PSI above which a feature counts as drifted (0.1 watch, 0.2 act, by common practice).",
-    },
-    DRIFT_WINDOW_SIZE: {
-      type: "integer",
-      minimum: 100,
-      maximum: 1_000_000,
-      default: 5000,
-      description: "Most recent values per feature the in-process PSI is computed over.",
-    },
-    DRIFT_MIN_SAMPLES: {
-      type: "integer",
-      minimum: 1,
-      default: 1000,
-      description: "PSI is reported only once a feature's window holds this many values; below, it is noise.",
-    },
-    SHUTDOWN_TIMEOUT_MS: {
-      type: "integer",
-      minimum: 0,
-      default: 10_000,
-      description: "On SIGTERM, how long in-flight requests may take to finish before the process exits.",
-    },
-    LOG_LEVEL: {
-      type: "string",
-      enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
-      default: "info",
-      description: "Log level of the JSON logs on stdout.",
-    },
+const SETTINGS = {
+  PORT: { type: "integer", minimum: 0, maximum: 65535, default: 8002, description: "HTTP port." },
+  HOST: { type: "string", minLength: 1, default: "0.0.0.0", description: "Address to listen on." },
+  MODEL_REPOSITORY: {
+    type: "string",
+    minLength: 1,
+    default: BUNDLED_MODEL_REPOSITORY,
+    description: "Folder holding `<model>/<version>/{model.onnx,profile.json,card.json}`.",
   },
-  required: [
-    "PORT",
-    "HOST",
-    "MODEL_REPOSITORY",
-    "MAX_BODY_BYTES",
-    "MAX_BATCH_ROWS",
-    "ORT_INTRA_OP_THREADS",
-    "MAX_INFLIGHT_REQUESTS",
-    "DRIFT_PSI_THRESHOLD",
-    "DRIFT_WINDOW_SIZE",
-    "DRIFT_MIN_SAMPLES",
-    "SHUTDOWN_TIMEOUT_MS",
-    "LOG_LEVEL",
-  ],
+  MAX_BODY_BYTES: {
+    type: "integer",
+    minimum: 1024,
+    default: 1_048_576,
+    description: "Largest request body accepted; larger bodies get 413.",
+  },
+  MAX_BATCH_ROWS: {
+    type: "integer",
+    minimum: 1,
+    maximum: 100_000,
+    default: 1024,
+    description: "Most rows (instances) in one request; more get 400.",
+  },
+  ORT_INTRA_OP_THREADS: {
+    type: "integer",
+    minimum: 1,
+    maximum: 64,
+    default: 1,
+    description: "ONNX Runtime threads per model run. Small models gain nothing from more.",
+  },
+  MAX_INFLIGHT_REQUESTS: {
+    type: "integer",
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 64,
+    description:
+      "Most inference requests in flight at once (from arrival to response, both protocols together); more get 503 with `Retry-After: 1` at once instead of waiting behind them, which bounds the queue inside the process to about this many service times. Health, metadata and repository routes are never refused.",
+  },
+  DRIFT_PSI_THRESHOLD: {
+    type: "number",
+    exclusiveMinimum: 0,
+    default: 0.2,
+    description: "PSI above which a feature counts as drifted (0.1 watch, 0.2 act, by common practice).",
+  },
+  DRIFT_WINDOW_SIZE: {
+    type: "integer",
+    minimum: 100,
+    maximum: 1_000_000,
+    default: 5000,
+    description: "Most recent values per feature the in-process PSI is computed over.",
+  },
+  DRIFT_MIN_SAMPLES: {
+    type: "integer",
+    minimum: 1,
+    default: 1000,
+    description: "PSI is reported only once a feature's window holds this many values; below, it is noise.",
+  },
+  SHUTDOWN_TIMEOUT_MS: {
+    type: "integer",
+    minimum: 0,
+    default: 10_000,
+    description: "On SIGTERM, how long in-flight requests may take to finish before the process exits.",
+  },
+  LOG_LEVEL: {
+    type: "string",
+    enum: ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+    default: "info",
+    description: "Log level of the JSON logs on stdout.",
+  },
 } as const;
 
-export interface Config {
-  PORT: number;
-  HOST: string;
-  MODEL_REPOSITORY: string;
-  MAX_BODY_BYTES: number;
-  MAX_BATCH_ROWS: number;
-  ORT_INTRA_OP_THREADS: number;
-  MAX_INFLIGHT_REQUESTS: number;
-  DRIFT_PSI_THRESHOLD: number;
-  DRIFT_WINDOW_SIZE: number;
-  DRIFT_MIN_SAMPLES: number;
-  SHUTDOWN_TIMEOUT_MS: number;
-  LOG_LEVEL: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-}
+/** A setting's TypeScript type, read off its schema. */
+type SettingType<S> = S extends { enum: readonly (infer E)[] }
+  ? E
+  : S extends { type: "integer" | "number" }
+    ? number
+    : S extends { type: "string" }
+      ? string
+      : never;
+
+/** The validated settings: every one has a default, so every one is present. */
+export type Config = { -readonly [K in keyof typeof SETTINGS]: SettingType<(typeof SETTINGS)[K]> };
+
+export const CONFIG_SCHEMA = {
+  type: "object",
+  properties: SETTINGS,
+  required: Object.keys(SETTINGS) as (keyof Config)[],
+} as const;
 
 export class ConfigError extends Error {}
 

@@ -162,10 +162,15 @@ export class ModelMetrics {
   }
 
   private observeVersions(meter: Meter, versions: () => Iterable<VersionView>): void {
-    const gauge = (spec: MetricSpec) =>
-      meter.createObservableGauge(spec.name, { unit: spec.unit, description: spec.description });
-    const counter = (spec: MetricSpec) =>
-      meter.createObservableCounter(spec.name, { unit: spec.unit, description: spec.description });
+    // Every observable is created through `observed`, so the batch callback's list cannot miss one.
+    const all: Observable[] = [];
+    const observed = <O extends Observable>(o: O) => {
+      all.push(o);
+      return o;
+    };
+    const options = (spec: MetricSpec) => ({ unit: spec.unit, description: spec.description });
+    const gauge = (spec: MetricSpec) => observed(meter.createObservableGauge(spec.name, options(spec)));
+    const counter = (spec: MetricSpec) => observed(meter.createObservableCounter(spec.name, options(spec)));
     const state = gauge(METRICS.modelState);
     const info = gauge(METRICS.modelInfo);
     const predictions = counter(METRICS.predictions);
@@ -181,28 +186,9 @@ export class ModelMetrics {
     const psi = gauge(METRICS.psi);
     const windowSamples = gauge(METRICS.windowSamples);
     const psiThreshold = gauge(METRICS.psiThreshold);
-    const active = meter.createObservableUpDownCounter(METRICS.active.name, {
-      unit: METRICS.active.unit,
-      description: METRICS.active.description,
-    });
-    const all: Observable[] = [
-      active,
-      state,
-      info,
-      predictions,
-      classBaseline,
-      lowConfidenceBaseline,
-      missing,
-      outOfRange,
-      unseen,
-      binValues,
-      binBaseline,
-      categoryValues,
-      categoryBaseline,
-      psi,
-      windowSamples,
-      psiThreshold,
-    ];
+    const active = observed(
+      meter.createObservableUpDownCounter(METRICS.active.name, options(METRICS.active)),
+    );
     meter.addBatchObservableCallback((result: BatchObservableResult) => {
       for (const versions of this.series.values()) {
         for (const { active: count, attributes } of versions.values()) {

@@ -3,7 +3,7 @@ import { SERVER_NAME } from "../server-info.js";
 /**
  * The standard OTEL_* variables the ML API sets when the environment does not, with why. Everything else
  * keeps the OpenTelemetry SDK's own default (OTLP over HTTP/protobuf to http://localhost:4318, every trace
- * sampled unless a parent says otherwise). The README's telemetry table is checked against this object.
+ * sampled unless a parent says otherwise). docs/metrics.md's telemetry table is rendered from this object.
  */
 export const OTEL_DEFAULTS = {
   OTEL_SERVICE_NAME: {

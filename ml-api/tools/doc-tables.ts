@@ -6,8 +6,8 @@ import { BUNDLED_MODEL_REPOSITORY, CONFIG_SCHEMA } from "../src/config.js";
 import { OTEL_DEFAULTS } from "../src/telemetry/otel-defaults.js";
 
 /**
- * The README tables that restate code: rendered from the code, written by `npm run docs`, and compared
- * with the README by a test, so the documentation cannot drift from what the API does.
+ * The docs tables that restate code: rendered from the code, written by `npm run docs`, and compared with
+ * the pages by a test, so the documentation cannot drift from what the API does.
  */
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -53,19 +53,32 @@ function metricsTable(): string {
 }
 
 /** Section name (as in `<!-- name -->` … `<!-- /name -->` markers) to its rendered content. */
-export const README_TABLES: Record<string, () => string> = {
+export const DOC_TABLES: Record<string, () => string> = {
   "config-table": configTable,
   "otel-table": otelTable,
   "metrics-table": metricsTable,
 };
 
-/** The README with every marked section replaced by its rendering. */
-export function renderReadme(readme: string): string {
-  let out = readme;
-  for (const [name, render] of Object.entries(README_TABLES)) {
+/** The docs pages, from the repository root, and the tables each holds. */
+export const DOC_PAGES: Record<string, readonly string[]> = {
+  "docs/api.md": ["config-table"],
+  "docs/metrics.md": ["otel-table", "metrics-table"],
+};
+
+/** `text` with each of `tables` (name to renderer) replaced between its markers; `file` names it in errors. */
+export function renderMarked(text: string, tables: Record<string, () => string>, file: string): string {
+  let out = text;
+  for (const [name, render] of Object.entries(tables)) {
     const pattern = new RegExp(`(<!-- ${name}[^>]*-->)[\\s\\S]*?(<!-- /${name} -->)`);
-    if (!pattern.test(out)) throw new Error(`README has no <!-- ${name} --> section`);
+    if (!pattern.test(out)) throw new Error(`${file} has no <!-- ${name} --> section`);
     out = out.replace(pattern, (_m, open: string, close: string) => `${open}\n${render()}\n${close}`);
   }
   return out;
+}
+
+/** A docs page with its tables rendered. */
+export function renderPage(page: string, text: string): string {
+  const names = DOC_PAGES[page];
+  if (!names) throw new Error(`${page} holds no rendered tables`);
+  return renderMarked(text, Object.fromEntries(names.map((n) => [n, DOC_TABLES[n] as () => string])), page);
 }
