@@ -129,17 +129,19 @@ describe.skipIf(skip !== undefined)("a fresh `npm run stack`, idle and then with
     async () => {
       if (!e2e) throw new Error("no stack");
       // The rules run and reach Alertmanager: without this the silence below would prove nothing.
+      let watchdog = "";
       await eventually(
         "the Watchdog firing in Prometheus and active in Alertmanager",
         async () => {
           const firing = await prom.query('ALERTS{alertname="Watchdog", alertstate="firing"}');
           const res = await fetch(url("alertmanager", "/api/v2/alerts"));
           const active = (await res.json()) as { labels: Record<string, string> }[];
+          watchdog = `Prometheus: ${firing.length} firing; Alertmanager: [${active.map((a) => a.labels.alertname)}]`;
           return firing.length > 0 && active.some((a) => a.labels.alertname === "Watchdog")
             ? true
             : undefined;
         },
-        { timeoutMs: 3 * EVALUATION_MS, intervalMs: 1000 },
+        { timeoutMs: 4 * EVALUATION_MS, intervalMs: 1000, describe: () => watchdog },
       );
       const started = Date.now();
 
