@@ -6,11 +6,11 @@ import { parseArgs } from "node:util";
 import { BUNDLED_MODEL_REPOSITORY } from "../ml-api/src/config.js";
 import { address, portsFromEnv } from "../stack/ports.js";
 import { seeded } from "./random.js";
-import { RequestMix } from "./request-mix.js";
-import { numericFeatures } from "./row-sampler.js";
+import { RequestMix, TRAFFIC_MIX } from "./request-mix.js";
+import { numericFeatures, readRecords } from "./row-replay.js";
 import { send } from "./sender.js";
 import { formatTally, tally } from "./tally.js";
-import { discoverTarget } from "./target.js";
+import { discoverTarget, heldOutRecords } from "./target.js";
 
 const HELP = `npm run traffic -- [options]
 
@@ -19,14 +19,18 @@ const HELP = `npm run traffic -- [options]
   --duration S         seconds to send for (default 60)
   --count N            send exactly N requests instead (overrides --duration)
   --concurrency N      most requests in flight (default 16)
+  --data FILE          CSV of real rows to replay, with a header naming the features (default: the held-out
+                       rows training left beside the model's latest version, heldout.csv)
   --drift FEATURE[:K]  shift numeric FEATURE by K training standard deviations (default K 2) in every valid row
   --model NAME         model to call (default penguins)
-  --models DIR         model repository to read the training profiles from (default the bundled models)
+  --models DIR         model repository to read the training profiles from (default MODEL_REPOSITORY, else
+                       the bundled models)
   --seed N             random seed; the same seed sends the same requests (default 1)
   --help
 
-The mix: KServe V1 (named and array instances) and OIP V2 (latest and explicit versions) requests of 1 to
-128 rows, about 10 % invalid bodies, 1 % malformed JSON, 4 % unknown models or versions.`;
+Every row is a real one, drawn at random from the data, so the API sees what the model was made for. The
+mix: KServe V1 (named and array instances) and OIP V2 (latest and explicit versions) requests of 1 to 128
+rows, about 10 % invalid bodies, 1 % malformed JSON, 4 % unknown models or versions.`;
 
 function number(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -46,9 +50,10 @@ async function main(): Promise<void> {
       duration: { type: "string" },
       count: { type: "string" },
       concurrency: { type: "string" },
+      data: { type: "string" },
       drift: { type: "string" },
       model: { type: "string", default: "penguins" },
-      models: { type: "string", default: BUNDLED_MODEL_REPOSITORY },
+      models: { type: "string", default: process.env.MODEL_REPOSITORY ?? BUNDLED_MODEL_REPOSITORY },
       seed: { type: "string" },
       help: { type: "boolean", default: false },
     },
@@ -79,7 +84,16 @@ async function main(): Promise<void> {
     drift = { feature, std: k === undefined ? 2 : Number(k) };
   }
 
-  const mix = new RequestMix(target, seeded(seed), { missingRate: 0.02, ...(drift ? { drift } : {}) });
+  let mix: RequestMix;
+  try {
+    const records =
+      values.data === undefined ? heldOutRecords(values.models, target) : readRecords(values.data);
+    mix = new RequestMix(target, records, seeded(seed), { ...TRAFFIC_MIX, ...(drift ? { drift } : {}) });
+  } catch (error) {
+    // Data without a column some version needs, or no data at all: say which.
+    process.stderr.write(`${error instanceof Error ? error.message : error}\n`);
+    process.exit(2);
+  }
   process.stdout.write(
     `sending ${count} requests to ${url} at ${rate} req/s (${values.model}, versions ${[...target.profiles.keys()].join(", ")}, latest ${target.latest}${drift ? `, ${drift.feature} shifted by ${drift.std} std` : ""})\n`,
   );

@@ -1,6 +1,7 @@
 /** Trains one version of the `penguins` model and produces its three artefacts in memory. */
 import type { ModelCard } from "../src/inference/model-card.js";
 import type { FeatureProfile, ModelProfile } from "../src/inference/profile.js";
+import { toCsv } from "./csv-text.js";
 import type { FeatureSpec, Row } from "./feature-spec.js";
 import { type Mlp, predictProbabilities, trainMlp } from "./mlp.js";
 import { encodeModelInput, INPUT_NAME, inputColumnCount, OUTPUT_NAME } from "./model-input.js";
@@ -51,15 +52,35 @@ const EPOCHS = 400;
 const LEARNING_RATE = 0.01;
 const WEIGHT_DECAY = 1e-3;
 
+/** The bundled models follow the one-hot contract: the API computes their one-hot input columns. */
+const SIGNATURE: ModelCard["signature"] = {
+  task: "classification",
+  inputs: "one-hot",
+  scores: "probabilities",
+};
+
 export interface TrainedPenguins {
   modelBytes: Uint8Array;
-  card: ModelCard;
+  card: ModelCard & Required<Pick<ModelCard, "metrics">>;
   profile: ModelProfile;
   /** The exported weights, for checking the ONNX graph against the TypeScript forward pass. */
   mlp: Mlp;
   /** Held-out rows the card's test accuracy was measured on. */
   testRows: Row[];
+  /** The same rows as CSV (`heldout.csv`): what `npm run traffic` replays by default. */
+  heldOutCsv: string;
 }
+
+/** Every column of the table, label first: both versions' features, so any version can replay the rows. */
+export const PENGUINS_COLUMNS = [
+  PENGUINS_LABEL,
+  "island",
+  "bill_length_mm",
+  "bill_depth_mm",
+  "flipper_length_mm",
+  "body_mass_g",
+  "sex",
+];
 
 export function trainPenguins(spec: PenguinsVersion): TrainedPenguins {
   const table = loadPenguins();
@@ -101,6 +122,7 @@ export function trainPenguins(spec: PenguinsVersion): TrainedPenguins {
       dataset: { name: "Palmer penguins", source: table.source, license: "CC0-1.0", rows: table.rows.length },
       seed: spec.seed,
       split: { trainRows: train.length, testRows: test.length },
+      signature: SIGNATURE,
       architecture: { kind: "mlp", hiddenUnits: [HIDDEN_UNITS], activation: "relu" },
       metrics: { testAccuracy: testScore.accuracy, trainAccuracy: trainScore.accuracy },
       onnx: {
@@ -112,6 +134,7 @@ export function trainPenguins(spec: PenguinsVersion): TrainedPenguins {
     },
     mlp,
     testRows: test,
+    heldOutCsv: toCsv(test, PENGUINS_COLUMNS),
   };
 }
 

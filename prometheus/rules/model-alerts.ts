@@ -58,6 +58,9 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
     ].join("\n"),
   };
 
+  /** A PSI, per version or finer, where it exceeds the version's DRIFT_PSI_THRESHOLD. */
+  const overThreshold = (psi: string) =>
+    [psi, `> on (${list(BY_VERSION)}) group_left`, maxBy(BY_VERSION, PROM.psiThreshold)].join("\n");
   const errorWindow = d(MODEL.errorWindow);
   const confidenceWindow = d(MODEL.confidenceWindow);
   const lowShare = `${sumBy(BY_VERSION, `rate(${PROM.confidence}_bucket{le="${LOW_CONFIDENCE}"}[${confidenceWindow}])`)}\n/\n${predictions(confidenceWindow)}`;
@@ -138,11 +141,7 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
         }),
         alertRule({
           alert: "FeatureDrift",
-          expr: [
-            maxBy([...BY_VERSION, FEATURE], PROM.psi),
-            `> on (${list(BY_VERSION)}) group_left`,
-            maxBy(BY_VERSION, PROM.psiThreshold),
-          ].join("\n"),
+          expr: overThreshold(maxBy([...BY_VERSION, FEATURE], PROM.psi)),
           for: d(MODEL.driftFor),
           severity: "warning",
           labels: telemetry,
@@ -153,6 +152,21 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
             `{{ $value | printf "%.3f" }}, over the threshold of ` +
             `{{ with printf "max(${PROM.psiThreshold}{${M}=%q, ${V}=%q})" $labels.model_name $labels.model_version | query }}{{ . | first | value }}{{ end }} ` +
             "(the API reports PSI only once a feature's window holds DRIFT_MIN_SAMPLES values).",
+          dashboard: "model",
+        }),
+        alertRule({
+          alert: "PredictionDrift",
+          expr: overThreshold(maxBy(BY_VERSION, PROM.predictionPsi)),
+          for: d(MODEL.driftFor),
+          severity: "warning",
+          labels: telemetry,
+          summary:
+            'Model {{ $labels.model_name }} version {{ $labels.model_version }} predicts values unlike its training predictions (PSI {{ $value | printf "%.2f" }})',
+          description:
+            `The population stability index of the values regression model ${versionLabels} predicts, against ` +
+            `its predictions on its training rows, is {{ $value | printf "%.3f" }}, over the threshold of ` +
+            `{{ with printf "max(${PROM.psiThreshold}{${M}=%q, ${V}=%q})" $labels.model_name $labels.model_version | query }}{{ . | first | value }}{{ end }}. ` +
+            "Its inputs or the world they describe may have moved.",
           dashboard: "model",
         }),
         alertRule({

@@ -20,20 +20,31 @@ export interface HistogramSpec {
 
 /**
  * One instrumentation scope's histograms, recorded into cells bound to their attribute sets and handed to
- * the metric readers as a MetricProducer. The SDK's instruments hash the attribute set on every record
- * (sorted keys, then JSON); a single-row request records eight model histograms, and that hashing was the
- * largest single cost of the SDK's metrics here. Points are cumulative, and a cell nothing was recorded into
- * is not exported, so the output is what the SDK's own histograms would give.
+ * the metric readers as a MetricProducer. Points are cumulative, and a cell nothing was recorded into is not
+ * exported, so the output is what the SDK's own histograms would give.
+ *
+ * SDK workaround. Saves: the SDK's instruments hash the attribute set on every record (sorted keys, then
+ * JSON), and a single-row request records eight model histograms; `npm run bench -- instructions` against a
+ * build that records them through the SDK measures the difference (docs/performance.md, "SDK
+ * workarounds"). Upstream: open-telemetry/opentelemetry-js#6100 (attribute hashing on the record path;
+ * #6515 proposes a faster hash). Can go when a release records without that cost: then the same bench shows
+ * no difference, and this class, histogram-cell.ts, model-histograms.ts and metric-readers.ts give way to
+ * the SDK's histograms and NodeSDK's own readers.
  */
 export class HistogramCells implements MetricProducer {
   private readonly series = new Map<HistogramSpec, HistogramCell[]>();
 
   constructor(private readonly scope: InstrumentationScope) {}
 
-  /** A new series of `spec`; the caller keeps it, one per attribute set. */
-  cell(spec: HistogramSpec, attributes: Attributes): HistogramCell {
-    if (!spec.buckets) throw new Error(`${spec.name} has no bucket boundaries`);
-    const cell = new HistogramCell(attributes, spec.buckets);
+  /**
+   * A new series of `spec`; the caller keeps it, one per attribute set. `boundaries` serves a histogram
+   * whose buckets differ per series (a regressor's predicted values, bucketed by its own training range);
+   * such a series takes negative values too, which a value of any sign needs.
+   */
+  cell(spec: HistogramSpec, attributes: Attributes, boundaries?: readonly number[]): HistogramCell {
+    const buckets = boundaries ?? spec.buckets;
+    if (!buckets) throw new Error(`${spec.name} has no bucket boundaries`);
+    const cell = new HistogramCell(attributes, buckets, boundaries !== undefined);
     const cells = this.series.get(spec) ?? [];
     cells.push(cell);
     this.series.set(spec, cells);
