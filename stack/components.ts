@@ -42,7 +42,8 @@ export interface StackSettings {
   apiEnv: Record<string, string>;
   /**
    * Changes to the rendered Alertmanager config (see alertmanager/config-render.ts); unset, it reads its
-   * secrets from alertmanager/secrets/ and keeps the committed SMTP relay and timers.
+   * secrets from alertmanager/secrets/, mails the stack's Mailpit (alertmanagerDelivery) and keeps the
+   * committed timers.
    */
   alertmanager?: Partial<Omit<AlertmanagerRenderOptions, "configDir">>;
   /** Folder whose `rules/*.yml` Prometheus loads instead of prometheus/rules/ (tests load sped-up copies). */
@@ -242,6 +243,37 @@ export function alertmanagers(settings: StackSettings): Component[] {
   return alertmanagerNodes(settings).map((_node, i) => alertmanager(settings, i));
 }
 
+/**
+ * Mailpit, the stack's inbox for alert email: it takes any mail on its SMTP port (no TLS, no login, on
+ * loopback) and keeps it in the run folder, so mail survives a restart of the stack.
+ */
+export function mailpit(settings: StackSettings): Component {
+  const { ports } = settings;
+  return {
+    name: "mailpit",
+    command: binary("mailpit"),
+    args: [
+      `--smtp=${address(ports.mailpitSmtp)}`,
+      `--listen=${address(ports.mailpit)}`,
+      `--database=${join(settings.runDir, "mailpit.db")}`,
+      // Both would reach out of this machine: the web UI's check for a newer release, and reverse DNS of
+      // each sender.
+      "--disable-version-check",
+      "--smtp-disable-rdns",
+    ],
+    env: {},
+    readyUrl: `http://${address(ports.mailpit)}/readyz`,
+  };
+}
+
+/**
+ * How the stack's Alertmanager sends email: to Mailpit, in plain SMTP, since it is on loopback and offers
+ * no TLS; and without the integrations nobody has given a secret, which would only fail.
+ */
+export function alertmanagerDelivery(ports: Ports): Partial<AlertmanagerRenderOptions> {
+  return { smtpSmarthost: address(ports.mailpitSmtp), smtpRequireTls: false, omitUnconfigured: true };
+}
+
 export function api(settings: StackSettings): Component {
   const args =
     settings.api === "dist"
@@ -263,6 +295,8 @@ export function urls(ports: Ports): Record<string, string> {
     "ML API (gRPC)": address(ports.apiGrpc),
     Prometheus: `http://${address(ports.prometheus)}`,
     Alertmanager: `http://${address(ports.alertmanager)}`,
+    "alert email (newest)": `http://${address(ports.mailpit)}/view/latest.html`,
+    "alert email (all, JSON)": `http://${address(ports.mailpit)}/api/v1/messages`,
     "Jaeger API": `http://${address(ports.jaegerQueryHttp)}/api/services`,
     "collector's own metrics": `http://${address(ports.collectorTelemetry)}/metrics`,
     "OTLP (HTTP)": `http://${address(ports.otlpHttp)}`,

@@ -40,6 +40,10 @@ export const COMPOSE_HOSTS = {
   // adds it, is this service.
   alertmanagerPeer: "alertmanager-peer",
   alertmanagerPeerCluster: "alertmanager-peer",
+  // Compose runs no Mailpit: its Alertmanager mails the operator's relay. A Mailpit service added to it would
+  // go by this name.
+  mailpitSmtp: "mailpit",
+  mailpit: "mailpit",
 } as const satisfies Record<PortName, string>;
 
 /** Where the Compose stack's Prometheus config is committed (Prometheus cannot read variables). */

@@ -6,6 +6,7 @@
 #   prometheus, promtool   Prometheus 3, built from its Go module with its web
 #                          UI (built with pnpm and embedded), the release the
 #                          Compose image runs
+#   mailpit       the local inbox for alert email, built from its Go module
 # Versions come from .env.example only (the pins the Compose images use too).
 # Idempotent: a second run checks each binary's version and returns without
 # touching the network.
@@ -33,6 +34,7 @@ OTELCOL_STABLE_VERSION=$(pin OTELCOL_STABLE_VERSION)
 JAEGER_VERSION=$(pin JAEGER_VERSION)
 JAEGER_MODULE_VERSION=$(pin JAEGER_MODULE_VERSION)
 ALERTMANAGER_VERSION=$(pin ALERTMANAGER_VERSION)
+MAILPIT_VERSION=$(pin MAILPIT_VERSION)
 PROMETHEUS_VERSION=$(pin PROMETHEUS_VERSION)
 PNPM_VERSION=$(pin PNPM_VERSION)
 PROMETHEUS_UI_RELOCK=$(pin PROMETHEUS_UI_RELOCK)
@@ -149,6 +151,19 @@ install_alertmanager() {
 # Prometheus 3.x publishes its Go module as v0.3MM.P for release 3.M.P, and `go install ...@v...` refuses it
 # (its go.mod has exclude directives), so it is built as the main module, from a writable copy: the UI
 # build writes its assets and embed.go into web/ui.
+install_mailpit() {
+  # `version` without the flag asks GitHub for a newer release.
+  if "$BIN/mailpit" version --no-release-check 2>/dev/null | grep -q " v$MAILPIT_VERSION compiled "; then
+    say "mailpit $MAILPIT_VERSION: up to date"
+    return
+  fi
+  require_go
+  # The module holds the server, not the build of its web UI (see MAILPIT_VERSION in .env.example).
+  timed "mailpit $MAILPIT_VERSION" \
+    go install -ldflags "-X github.com/axllent/mailpit/config.Version=v$MAILPIT_VERSION" \
+    "github.com/axllent/mailpit@v$MAILPIT_VERSION"
+}
+
 install_prometheus() {
   local stamp="version $PROMETHEUS_VERSION (branch: v$PROMETHEUS_VERSION, revision: go-module-ui)"
   # The tag is what embeds the web UI: a binary built without it serves none.
@@ -234,4 +249,5 @@ install_prometheus
 install_otelcol
 install_jaeger
 install_alertmanager
+install_mailpit
 say "done in $((SECONDS - start))s: $(cd "$BIN" && echo *)"

@@ -11,7 +11,7 @@ export function stackDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export function binary(
-  name: "otelcol" | "jaeger" | "prometheus" | "promtool" | "alertmanager" | "amtool",
+  name: "otelcol" | "jaeger" | "prometheus" | "promtool" | "alertmanager" | "amtool" | "mailpit",
 ): string {
   return join(stackDir(), "bin", name);
 }

@@ -1,14 +1,14 @@
 /**
  * `npm run stack`: installs what is missing (stack/install.sh), builds the API, starts the collector, Jaeger,
- * Prometheus and the instrumented ML API on this machine, prints where they are, and stops them all on
- * Ctrl-C (SIGINT) or SIGTERM. Ports: stack/ports.ts, each moved by its INFERWATCH_*_PORT variable.
+ * Prometheus, Alertmanager, Mailpit and the instrumented ML API on this machine, prints where they are, and
+ * stops them all on Ctrl-C (SIGINT) or SIGTERM. Ports: stack/ports.ts, each moved by its INFERWATCH_*_PORT variable.
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { urls } from "./components.js";
-import { envExample } from "./env-example.js";
 import { REPO_ROOT, stackDir } from "./layout.js";
 import { PortError, portsFromEnv } from "./ports.js";
+import { npmRunStackSettings } from "./settings.js";
 import { type RunningStack, startStack } from "./stack.js";
 
 const say = (line: string) => process.stdout.write(`[stack] ${line}\n`);
@@ -34,22 +34,11 @@ async function main(): Promise<void> {
   run("bash", ["stack/install.sh"]);
   run("npm", ["run", "--silent", "build"]);
 
-  const runDir = join(stackDir(), "run");
-  say(`starting; logs in ${join(runDir, "logs")}`);
+  const settings = { ...npmRunStackSettings(), ports, runDir: join(stackDir(), "run") };
+  say(`starting; logs in ${join(settings.runDir, "logs")}`);
   let stack: RunningStack;
   try {
-    stack = await startStack(
-      {
-        ports,
-        runDir,
-        api: "dist",
-        tuning: {},
-        retention:
-          process.env.INFERWATCH_PROMETHEUS_RETENTION || envExample("INFERWATCH_PROMETHEUS_RETENTION"),
-        apiEnv: {},
-      },
-      { log: say },
-    );
+    stack = await startStack(settings, { log: say });
   } catch (error) {
     say(`could not start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

@@ -50,6 +50,8 @@ export const PORT_SPECS = {
     env: "INFERWATCH_ALERTMANAGER_PEER_CLUSTER_PORT",
     what: "second Alertmanager's cluster gossip, TCP and UDP (clustered stack only)",
   },
+  mailpitSmtp: { env: "INFERWATCH_MAILPIT_SMTP_PORT", what: "Mailpit SMTP in (alert email)" },
+  mailpit: { env: "INFERWATCH_MAILPIT_PORT", what: "Mailpit HTTP API (alert email inbox)" },
 } as const satisfies Record<string, PortSpec>;
 
 export type PortName = keyof typeof PORT_SPECS;

@@ -3,12 +3,14 @@ import { dirname, join } from "node:path";
 import { renderAlertmanagerConfig } from "../alertmanager/config-render.js";
 import {
   ALERTMANAGER_CONFIG_NAME,
+  alertmanagerDelivery,
   alertmanagers,
   alertmanagerWebPorts,
   api,
   type Component,
   collector,
   jaeger,
+  mailpit,
   PROMETHEUS_CONFIG_NAME,
   prometheus,
   type StackSettings,
@@ -21,8 +23,9 @@ import { waitUntilReady } from "./readiness.js";
 import { describeExit, Supervised } from "./supervisor.js";
 
 /**
- * Starts the native stack and stops it: Jaeger, the collector, Prometheus and Alertmanager (one, or a cluster
- * of two: StackSettings.alertmanagerNodes) together, then the ML API once the collector takes its telemetry.
+ * Starts the native stack and stops it: Jaeger, the collector, Prometheus, Alertmanager (one, or a cluster of
+ * two: StackSettings.alertmanagerNodes) and Mailpit, the inbox of its alert email, together, then the ML API
+ * once the collector takes its telemetry.
  * `npm run stack` and the end-to-end tests both start it through here.
  */
 
@@ -64,6 +67,7 @@ export async function startStack(settings: StackSettings, options: StartOptions 
     renderAlertmanagerConfig(readFileSync(CONFIGS.alertmanager, "utf8"), {
       secretsDir: join(dirname(CONFIGS.alertmanager), "secrets"),
       configDir: dirname(CONFIGS.alertmanager),
+      ...alertmanagerDelivery(settings.ports),
       ...settings.alertmanager,
     }),
   );
@@ -96,6 +100,7 @@ export async function startStack(settings: StackSettings, options: StartOptions 
       launch(collector(settings)),
       launch(prometheus(settings)),
       ...alertmanagers(settings).map(launch),
+      launch(mailpit(settings)),
     ]);
     await launch(api(settings));
   } catch (error) {

@@ -193,12 +193,16 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
             `${sumBy(BY_MODEL, READY)} > 0`,
             `unless on (${list(BY_MODEL)})`,
             `${sumBy(BY_MODEL, `rate(${requests}[${d(MODEL.noTrafficWindow)}])`)} > 0`,
+            // Traffic that stopped, not traffic that never came: a model that has served no request since
+            // the API started (a fresh stack, a model loaded ahead of its clients) is not an incident.
+            `and on (${list(BY_MODEL)})`,
+            `${sumBy(BY_MODEL, requests)} > 0`,
           ].join("\n"),
           for: d(MODEL.noTrafficFor),
           severity: "info",
           labels: telemetry,
           summary: "Model {{ $labels.model_name }} is loaded but gets no requests",
-          description: `Model {{ $labels.model_name }} on {{ $labels.job }} is ready but has received no inference request for ${d(MODEL.noTrafficWindow)}: clients may be failing before they reach it.`,
+          description: `Model {{ $labels.model_name }} on {{ $labels.job }} is ready but has received no inference request for ${d(MODEL.noTrafficWindow)}, after earlier ones: clients may be failing before they reach it.`,
           dashboard: "model",
         }),
       ],

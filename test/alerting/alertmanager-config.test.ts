@@ -7,7 +7,9 @@ import { parse } from "yaml";
 import { renderAlertmanagerConfig } from "../../alertmanager/config-render.js";
 import { ruleFiles } from "../../prometheus/rules/rule-files.js";
 import { isAlert } from "../../prometheus/rules/rule-model.js";
+import { alertmanagerDelivery } from "../../stack/components.js";
 import { binary, REPO_ROOT } from "../../stack/layout.js";
+import { DEFAULT_PORTS } from "../../stack/ports.js";
 
 /**
  * alertmanager/alertmanager.yml and its templates: amtool accepts them, every alert the rules define routes
@@ -319,5 +321,72 @@ describe("the rendered Alertmanager config", () => {
     writeFileSync(file, rendered);
     const result = run(["check-config", file]);
     expect(result.status, result.output).toBe(0);
+  });
+});
+
+describe("the native stack's Alertmanager config, before anyone gives it a webhook", () => {
+  const ports = DEFAULT_PORTS;
+  const render = (secrets: string[]) => {
+    const secretsDir = mkdtempSync(join(tmp, "secrets-"));
+    for (const name of secrets) writeFileSync(join(secretsDir, name), "http://127.0.0.1:1/hook\n");
+    return renderAlertmanagerConfig(readFileSync(CONFIG, "utf8"), {
+      secretsDir,
+      configDir: dirname(CONFIG),
+      ...alertmanagerDelivery(ports),
+    });
+  };
+  type Receivers = { receivers: Record<string, unknown>[] };
+  const integrations = (rendered: string) =>
+    Object.fromEntries(
+      (parse(rendered) as Receivers).receivers.map((r) => [
+        r.name,
+        Object.keys(r)
+          .filter((k) => k.endsWith("_configs"))
+          .sort(),
+      ]),
+    );
+
+  it("mails Mailpit in plain SMTP and leaves out every Slack and webhook integration", () => {
+    const rendered = render([]);
+    expect((parse(rendered) as AmConfig).global).toMatchObject({
+      smtp_smarthost: `127.0.0.1:${ports.mailpitSmtp}`,
+      smtp_require_tls: false,
+    });
+    expect(integrations(rendered)).toEqual({
+      pager: ["email_configs"],
+      "slack-alerts": [],
+      "slack-info": [],
+      heartbeat: [],
+    });
+  });
+
+  it("keeps each integration whose secret file exists", () => {
+    expect(integrations(render(["slack-alerts-url", "heartbeat-url"]))).toEqual({
+      pager: ["email_configs", "slack_configs"],
+      "slack-alerts": ["slack_configs"],
+      "slack-info": [],
+      heartbeat: ["webhook_configs"],
+    });
+  });
+
+  it.skipIf(!existsSync(amtool))("passes amtool check-config and routes as committed", () => {
+    const file = join(tmp, "native.yml");
+    writeFileSync(file, render([]));
+    const check = run(["check-config", file]);
+    expect(check.status, check.output).toBe(0);
+    for (const [labels, receiver] of [
+      [["alertname=Watchdog", "severity=info"], "heartbeat"],
+      [["alertname=ModelNotLoaded", "severity=critical"], "pager"],
+    ] as const) {
+      const result = run([
+        "config",
+        "routes",
+        "test",
+        `--config.file=${file}`,
+        `--verify.receivers=${receiver}`,
+        ...labels,
+      ]);
+      expect(result.status, result.output).toBe(0);
+    }
   });
 });

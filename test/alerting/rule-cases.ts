@@ -534,11 +534,16 @@ export const RULE_CASES: RuleCase[] = [
           {
             labels: { ...PENGUINS, severity: "info", ...DEPENDS },
             summary: "Model penguins is loaded but gets no requests",
-            description: `Model penguins on ${API_JOB} is ready but has received no inference request for 15m: clients may be failing before they reach it.`,
+            description: `Model penguins on ${API_JOB} is ready but has received no inference request for 15m, after earlier ones: clients may be failing before they reach it.`,
           },
         ],
       },
     ],
+  },
+  {
+    name: "a ready model that has served no request yet (a fresh stack) is not a model whose traffic stopped",
+    series: [modelState("2", "ready", flat(1, 60)), inference("success", flat(0, 60))],
+    checks: [{ at: "40m", alert: "NoTraffic", expect: [] }],
   },
   {
     name: "a ready model with requests flowing has traffic",

@@ -39,7 +39,7 @@ describe(".env.example", () => {
     const used = new Set<string>(pinsOfInstall);
     loadCompose(dotEnv(), used);
     for (const { env } of Object.values(PORT_SPECS)) used.add(env);
-    for (const file of ["stack/main.ts", "grafana/src/provisioning.ts", "contract/alerting-config.ts"]) {
+    for (const file of ["stack/settings.ts", "grafana/src/provisioning.ts", "contract/alerting-config.ts"]) {
       for (const m of read(file).matchAll(/envExample\("([A-Z0-9_]+)"\)/g)) used.add(m[1] as string);
     }
     expect(ENV_EXAMPLE.map((e) => e.name).filter((name) => !used.has(name))).toEqual([]);

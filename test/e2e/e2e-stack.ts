@@ -22,7 +22,7 @@ export const E2E_TUNING: Tuning = {
 /** Small drift windows, so `inferwatch_drift_psi` appears after a few hundred rows. */
 export const E2E_DRIFT_MIN_SAMPLES = 50;
 
-const NEEDED = ["otelcol", "jaeger", "prometheus", "promtool"] as const;
+const NEEDED = ["otelcol", "jaeger", "prometheus", "promtool", "alertmanager", "mailpit"] as const;
 
 /**
  * Why the stack cannot run here, or undefined when it can. Missing binaries skip the suite on a developer's
