@@ -1,3 +1,4 @@
+import type { Task } from "../ml-api/src/inference/signature.js";
 import {
   CONFIDENCE_BUCKETS,
   LOAD_SECONDS_BUCKETS,
@@ -22,9 +23,11 @@ export const ATTR = {
   state: "model.state",
   checksum: "model.checksum",
   trainedAt: "model.trained_at",
+  task: "model.task",
   loadOutcome: "model.load.outcome",
   reason: "validation.reason",
   predictedClass: "prediction.class",
+  predictionBin: "prediction.bin",
   feature: "feature.name",
   bin: "feature.bin",
   category: "feature.category",
@@ -55,6 +58,8 @@ export interface MetricSpec {
   description: string;
   attributes: readonly string[];
   buckets?: readonly number[];
+  /** Emitted only for models of this task; absent for metrics every model has. */
+  task?: Task;
 }
 
 const MODEL = [ATTR.model, ATTR.version] as const;
@@ -114,8 +119,8 @@ export const METRICS = {
     instrument: "gauge",
     unit: "",
     description:
-      "Always 1 for a loaded version; its attributes identify the bytes served and when they were trained.",
-    attributes: [...MODEL, ATTR.checksum, ATTR.trainedAt],
+      "Always 1 for a loaded version; its attributes identify the bytes served, when they were trained and the model's task (classification or regression).",
+    attributes: [...MODEL, ATTR.checksum, ATTR.trainedAt, ATTR.task],
   },
   loadDuration: {
     name: "inferwatch.model.load.duration",
@@ -138,6 +143,7 @@ export const METRICS = {
     unit: "{prediction}",
     description: "Predictions (one per row) by predicted class.",
     attributes: [...MODEL, ATTR.predictedClass],
+    task: "classification",
   },
   classBaseline: {
     name: "inferwatch.prediction.class.baseline",
@@ -145,6 +151,7 @@ export const METRICS = {
     unit: "1",
     description: "Share of each class in the training data, from the model profile.",
     attributes: [...MODEL, ATTR.predictedClass],
+    task: "classification",
   },
   confidence: {
     name: "inferwatch.prediction.confidence",
@@ -153,6 +160,7 @@ export const METRICS = {
     description: "Probability of the predicted class, one observation per row.",
     attributes: MODEL,
     buckets: CONFIDENCE_BUCKETS,
+    task: "classification",
   },
   lowConfidenceBaseline: {
     name: "inferwatch.prediction.low_confidence.baseline",
@@ -160,6 +168,7 @@ export const METRICS = {
     unit: "1",
     description: `Share of training rows the model predicted with confidence at or below ${LOW_CONFIDENCE}, from the profile.`,
     attributes: MODEL,
+    task: "classification",
   },
   margin: {
     name: "inferwatch.prediction.margin",
@@ -168,6 +177,43 @@ export const METRICS = {
     description: "Probability of the predicted class minus the runner-up's, one observation per row.",
     attributes: MODEL,
     buckets: MARGIN_BUCKETS,
+    task: "classification",
+  },
+  predictedValue: {
+    name: "inferwatch.prediction.value",
+    instrument: "histogram",
+    unit: "",
+    description:
+      "A regressor's predicted values, one observation per row; each version's buckets are its training predictions' range and decile edges.",
+    attributes: MODEL,
+    task: "regression",
+  },
+  predictionBinValues: {
+    name: "inferwatch.prediction.bin.values",
+    instrument: "counter",
+    unit: "{prediction}",
+    description:
+      "A regressor's predicted values per decile bin (1-10) of its predictions on the training rows: prediction drift in PromQL.",
+    attributes: [...MODEL, ATTR.predictionBin],
+    task: "regression",
+  },
+  predictionBinBaseline: {
+    name: "inferwatch.prediction.bin.baseline",
+    instrument: "gauge",
+    unit: "1",
+    description:
+      "Share of a regressor's training predictions in each decile bin (about 0.1 each), from the profile.",
+    attributes: [...MODEL, ATTR.predictionBin],
+    task: "regression",
+  },
+  predictionPsi: {
+    name: "inferwatch.prediction.psi",
+    instrument: "gauge",
+    unit: "",
+    description:
+      "Population stability index of a regressor's predicted values over the sliding window against its training predictions; absent until the window holds enough values.",
+    attributes: MODEL,
+    task: "regression",
   },
   missing: {
     name: "inferwatch.feature.missing",

@@ -51,9 +51,16 @@ const EPOCHS = 400;
 const LEARNING_RATE = 0.01;
 const WEIGHT_DECAY = 1e-3;
 
+/** The bundled models follow the one-hot contract: the API computes their one-hot input columns. */
+const SIGNATURE: ModelCard["signature"] = {
+  task: "classification",
+  inputs: "one-hot",
+  scores: "probabilities",
+};
+
 export interface TrainedPenguins {
   modelBytes: Uint8Array;
-  card: ModelCard;
+  card: ModelCard & Required<Pick<ModelCard, "metrics">>;
   profile: ModelProfile;
   /** The exported weights, for checking the ONNX graph against the TypeScript forward pass. */
   mlp: Mlp;
@@ -101,6 +108,7 @@ export function trainPenguins(spec: PenguinsVersion): TrainedPenguins {
       dataset: { name: "Palmer penguins", source: table.source, license: "CC0-1.0", rows: table.rows.length },
       seed: spec.seed,
       split: { trainRows: train.length, testRows: test.length },
+      signature: SIGNATURE,
       architecture: { kind: "mlp", hiddenUnits: [HIDDEN_UNITS], activation: "relu" },
       metrics: { testAccuracy: testScore.accuracy, trainAccuracy: trainScore.accuracy },
       onnx: {

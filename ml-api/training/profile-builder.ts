@@ -4,13 +4,14 @@
  */
 
 import { CONFIDENCE_BUCKETS } from "../../contract/histogram-buckets.js";
+import { binIndex } from "../src/inference/bin-index.js";
 import type {
   CategoricalFeatureProfile,
   FeatureProfile,
   ModelProfile,
+  NumericDistribution,
   NumericFeatureProfile,
 } from "../src/inference/profile.js";
-import { binIndex } from "../src/telemetry/bin-index.js";
 import { DataError } from "./data-error.js";
 import type { FeatureSpec, Row } from "./feature-spec.js";
 import { mean, populationStd, quantile } from "./stats.js";
@@ -38,7 +39,23 @@ function profileNumeric(rows: readonly Row[], name: string): NumericFeatureProfi
     present.push(value);
   });
   if (present.length === 0) throw new DataError(`numeric feature "${name}" has no values`);
-  const sorted = present.sort((a, b) => a - b);
+  const distribution = numericDistribution(present);
+  return {
+    name,
+    type: "numeric",
+    ...distribution,
+    imputeValue: quantile(
+      [...present].sort((a, b) => a - b),
+      0.5,
+    ),
+    missingShare: (rows.length - present.length) / rows.length,
+  };
+}
+
+/** Range, decile edges, bin shares, mean and std of finite values: a feature's or a regressor's baseline. */
+export function numericDistribution(values: readonly number[]): NumericDistribution {
+  if (values.length === 0) throw new DataError("cannot profile an empty column");
+  const sorted = [...values].sort((a, b) => a - b);
   const decileEdges = DECILES.map((p) => quantile(sorted, p));
   const binCounts = new Array<number>(decileEdges.length + 1).fill(0);
   for (const value of sorted) {
@@ -46,15 +63,11 @@ function profileNumeric(rows: readonly Row[], name: string): NumericFeatureProfi
     binCounts[bin] = (binCounts[bin] ?? 0) + 1;
   }
   return {
-    name,
-    type: "numeric",
     validRange: { min: sorted[0] as number, max: sorted[sorted.length - 1] as number },
     decileEdges,
     binShares: binCounts.map((count) => count / sorted.length),
     mean: mean(sorted),
     std: populationStd(sorted),
-    imputeValue: quantile(sorted, 0.5),
-    missingShare: (rows.length - present.length) / rows.length,
   };
 }
 
@@ -98,7 +111,9 @@ export function sortedDistinct(values: Iterable<string>): string[] {
 }
 
 /** Top-1 confidences as cumulative shares at the same bounds the live confidence histogram uses. */
-export function profileConfidence(topConfidences: readonly number[]): ModelProfile["confidence"] {
+export function profileConfidence(
+  topConfidences: readonly number[],
+): NonNullable<ModelProfile["confidence"]> {
   if (topConfidences.length === 0) throw new DataError("cannot profile confidence without predictions");
   const upperBounds = [...CONFIDENCE_BUCKETS];
   return {
@@ -120,7 +135,7 @@ export interface ProfileInput {
   topConfidences: readonly number[];
 }
 
-export function buildProfile(input: ProfileInput): ModelProfile {
+export function buildProfile(input: ProfileInput): ModelProfile & Required<Pick<ModelProfile, "confidence">> {
   const counts = new Map<string, number>(input.classes.map((c) => [c, 0]));
   input.rows.forEach((row, i) => {
     const value = row[input.label] ?? null;

@@ -156,6 +156,25 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
           dashboard: "model",
         }),
         alertRule({
+          alert: "PredictionDrift",
+          expr: [
+            maxBy(BY_VERSION, PROM.predictionPsi),
+            `> on (${list(BY_VERSION)})`,
+            maxBy(BY_VERSION, PROM.psiThreshold),
+          ].join("\n"),
+          for: d(MODEL.driftFor),
+          severity: "warning",
+          labels: telemetry,
+          summary:
+            'Model {{ $labels.model_name }} version {{ $labels.model_version }} predicts values unlike its training predictions (PSI {{ $value | printf "%.2f" }})',
+          description:
+            `The population stability index of the values regression model ${versionLabels} predicts, against ` +
+            `its predictions on its training rows, is {{ $value | printf "%.3f" }}, over the threshold of ` +
+            `{{ with printf "max(${PROM.psiThreshold}{${M}=%q, ${V}=%q})" $labels.model_name $labels.model_version | query }}{{ . | first | value }}{{ end }}. ` +
+            "Its inputs or the world they describe may have moved.",
+          dashboard: "model",
+        }),
+        alertRule({
           alert: "PredictionClassShift",
           expr: [
             `${classShift.record} > ${num(MODEL.classShift)}`,

@@ -47,6 +47,7 @@ const INSTANCE = `instance="10.0.0.1:8002"`;
 const API = `${JOB}, ${INSTANCE}`;
 const INFER_ROUTE = `http_route="/v2/models/:name/infer", http_request_method="POST"`;
 const MODEL = `model_name="penguins", model_version="2"`;
+const REGRESSOR = `model_name="body-mass", model_version="1"`;
 
 /** An expression's values to six decimals: promtool compares floats exactly (0.235 vs 0.23499999999999999). */
 const rounded = (expr: string) => `round((\n${expr}\n) * 1e6) / 1e6`;
@@ -388,6 +389,41 @@ export const RULE_CASES: RuleCase[] = [
       { series: `${PROM.psiThreshold}{${API}, ${MODEL}}`, values: flat(0.2, 30) },
     ],
     checks: [{ at: "20m", alert: "FeatureDrift", expect: [] }],
+  },
+  {
+    name: "a regressor's predicted values far from its training predictions are prediction drift",
+    series: [
+      { series: `${PROM.predictionPsi}{${API}, ${REGRESSOR}}`, values: flat(0.42, 30) },
+      { series: `${PROM.psiThreshold}{${API}, ${REGRESSOR}}`, values: flat(0.2, 30) },
+    ],
+    checks: [
+      {
+        at: "20m",
+        alert: "PredictionDrift",
+        expect: [
+          {
+            labels: {
+              model_name: "body-mass",
+              model_version: "1",
+              job: API_JOB,
+              severity: "warning",
+              ...DEPENDS,
+            },
+            summary: "Model body-mass version 1 predicts values unlike its training predictions (PSI 0.42)",
+            description: `The population stability index of the values regression model body-mass version 1 on ${API_JOB} predicts, against its predictions on its training rows, is 0.420, over the threshold of 0.2. Its inputs or the world they describe may have moved.`,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "a regressor's prediction PSI under the threshold, and a classifier without one, are no prediction drift",
+    series: [
+      { series: `${PROM.predictionPsi}{${API}, ${REGRESSOR}}`, values: flat(0.12, 30) },
+      { series: `${PROM.psiThreshold}{${API}, ${REGRESSOR}}`, values: flat(0.2, 30) },
+      { series: `${PROM.psiThreshold}{${API}, ${MODEL}}`, values: flat(0.2, 30) },
+    ],
+    checks: [{ at: "20m", alert: "PredictionDrift", expect: [] }],
   },
   {
     name: "a model predicting only Adelie where training had 44% is a class shift",

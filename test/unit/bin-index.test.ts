@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { binIndex } from "../../ml-api/src/telemetry/bin-index.js";
+import { binIndex } from "../../ml-api/src/inference/bin-index.js";
 
 describe("bin of a value", () => {
   const edges = [10, 20, 30];

@@ -31,7 +31,7 @@ describe("model registry", () => {
     await registry.unload("penguins", "1");
     expect(() => registry.acquire("penguins", "1")).toThrow(ModelUnavailableError);
     const result = await lease.model.infer([ROW]);
-    expect(result.predictions[0]?.label).toBe("Adelie");
+    expect(result.output.task === "classification" && result.output.predictions[0]?.label).toBe("Adelie");
     lease.release();
   });
 

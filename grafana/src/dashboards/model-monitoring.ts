@@ -27,6 +27,7 @@ const S = SCOPES.service;
 const MODEL = promLabel(ATTR.model);
 const VERSION = promLabel(ATTR.version);
 const CLASS = promLabel(ATTR.predictedClass);
+const VALUE_BIN = promLabel(ATTR.predictionBin);
 const FEATURE = promLabel(ATTR.feature);
 const PHASE = promLabel(ATTR.phase);
 const OUTCOME = promLabel(ATTR.outcome);
@@ -68,7 +69,7 @@ export function modelMonitoring(): Dashboard {
     uid: DASHBOARD_UIDS.model,
     title: "inferwatch / Model monitoring",
     description:
-      "Per model and version: predictions against the training profile, confidence, input drift and data quality, inference latency, batch sizes and model lifecycle.",
+      "Per model and version: predictions against the training profile (classes and confidence for a classifier, predicted values for a regressor), input drift and data quality, inference latency, batch sizes and model lifecycle.",
     tags: ["model"],
     variables: [
       datasourceVariable(),
@@ -92,7 +93,7 @@ export function modelMonitoring(): Dashboard {
     ],
     rows: [
       {
-        title: "Predictions",
+        title: "Predictions (classifiers)",
         panels: [
           timeseries({
             title: "Predicted class shares against training",
@@ -166,6 +167,54 @@ export function modelMonitoring(): Dashboard {
             queries: [
               { expr: recordedQuantile("margin", 0.5, S, MV, ...CHOSEN), legend: `p50 ${VERSION_LEGEND}` },
               { expr: recordedQuantile("margin", 0.1, S, MV, ...CHOSEN), legend: `p10 ${VERSION_LEGEND}` },
+            ],
+          }),
+        ],
+      },
+      {
+        title: "Predicted values (regressors)",
+        panels: [
+          timeseries({
+            title: "Predicted value percentiles",
+            description:
+              "10th, 50th and 90th percentile of a regressor's predicted values over 5 minutes, from buckets at its training predictions' decile edges (so between two edges the value is interpolated). Classifiers have no predicted value.",
+            unit: units.Short,
+            queries: [0.1, 0.5, 0.9].map((q) => ({
+              expr: recordedQuantile("predictedValue", q, S, MV, ...CHOSEN),
+              legend: `p${q * 100} ${VERSION_LEGEND}`,
+            })),
+          }),
+          timeseries({
+            title: "Predicted values per training decile against training",
+            description:
+              "Share of a regressor's predicted values in each decile bin of its predictions on its training rows (solid; about 10 % each when it predicts as in training), and the training share of each bin (series named 'training'). Mass moving to the outer bins means higher or lower predictions than in training.",
+            unit: units.PercentUnit,
+            min: 0,
+            dashed: "^training .*",
+            queries: [
+              {
+                expr: `${recordedRate("predictionBins", S, [...MV, VALUE_BIN], ...CHOSEN)}\n/ ignoring (${VALUE_BIN}) group_left\n${recordedRate("predictionBins", S, MV, ...CHOSEN)}`,
+                legend: `${VERSION_LEGEND} bin {{${VALUE_BIN}}}`,
+              },
+              {
+                expr: recordedGauge("predictionBinBaseline", "max", S, [...MV, VALUE_BIN], ...CHOSEN),
+                legend: `training ${VERSION_LEGEND} bin {{${VALUE_BIN}}}`,
+              },
+            ],
+          }),
+          timeseries({
+            title: "Prediction drift (PSI)",
+            description:
+              "Population stability index of a regressor's predicted values over the API's sliding window against its predictions on its training rows, with the threshold (DRIFT_PSI_THRESHOLD, series named 'threshold') above which PredictionDrift fires. Absent until the window holds DRIFT_MIN_SAMPLES values.",
+            unit: units.NoUnit,
+            min: 0,
+            dashed: "^threshold .*",
+            queries: [
+              { expr: recordedGauge("predictionPsi", "max", S, MV, ...CHOSEN), legend: VERSION_LEGEND },
+              {
+                expr: `${recordedGauge("psiThreshold", "max", S, MV, ...CHOSEN)}\nand on (${MV.join(", ")})\n${recordedGauge("predictionPsi", "max", S, MV, ...CHOSEN)}`,
+                legend: `threshold ${VERSION_LEGEND}`,
+              },
             ],
           }),
         ],
@@ -358,13 +407,13 @@ export function modelMonitoring(): Dashboard {
           table({
             title: "Versions served",
             description:
-              "Every loaded version with the checksum of the bytes served and when it was trained (inferwatch_model_info).",
+              "Every loaded version with the checksum of the bytes served, when it was trained and its task (inferwatch_model_info).",
             unit: units.NoUnit,
             width: 24,
             height: 6,
             queries: [
               {
-                expr: `max by (${MV.join(", ")}, ${promLabel(ATTR.checksum)}, ${promLabel(ATTR.trainedAt)}) (${m(PROM.modelInfo)})`,
+                expr: `max by (${MV.join(", ")}, ${promLabel(ATTR.checksum)}, ${promLabel(ATTR.trainedAt)}, ${promLabel(ATTR.task)}) (${m(PROM.modelInfo)})`,
                 instant: true,
                 table: true,
               },

@@ -110,7 +110,7 @@ export function inferenceHandler<P extends { rows: Row[] }>(
       const validation = elapsed(started);
       rows = parsed.rows.length;
       const result = await model.infer(parsed.rows);
-      traffic.observe(parsed.rows, result.predictions);
+      traffic.observe(parsed.rows, result.output);
       const body = protocol.respond(model, parsed, result);
       outcome = "success";
       metrics.recordInference({
@@ -120,7 +120,9 @@ export function inferenceHandler<P extends { rows: Row[] }>(
         seconds: elapsed(started),
         rows,
         phases: { validation, ...result.timings },
-        predictions: result.predictions,
+        ...(result.output.task === "classification"
+          ? { predictions: result.output.predictions }
+          : { values: { data: result.output.values, boundaries: model.valueBuckets } }),
       });
       res.json(body);
     } catch (error) {

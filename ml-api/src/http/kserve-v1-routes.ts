@@ -16,13 +16,16 @@ export interface RouteLimits {
 
 const V1_PREDICT: InferenceProtocol<{ rows: ReturnType<typeof parseV1Request> }> = {
   parse: (body, model, maxRows) => ({ rows: parseV1Request(body, model, maxRows) }),
-  respond: (model, _parsed, result) => ({
-    predictions: result.predictions.map((p) => ({
-      label: p.label,
-      confidence: p.confidence,
-      probabilities: p.probabilities,
-      model_version: model.version,
-    })),
+  respond: (model, _parsed, { output }) => ({
+    predictions:
+      output.task === "regression"
+        ? Array.from(output.values, (value) => ({ value, model_version: model.version }))
+        : output.predictions.map((p) => ({
+            label: p.label,
+            confidence: p.confidence,
+            probabilities: p.probabilities,
+            model_version: model.version,
+          })),
   }),
 };
 

@@ -11,12 +11,8 @@ import { jsonBody } from "./json-body.js";
 import type { RouteLimits } from "./kserve-v1-routes.js";
 import { labelRoute } from "./route-label.js";
 import { parseV2Request, type V2Request } from "./v2-request.js";
-import {
-  type MetadataTensor,
-  OUTPUT_LABEL,
-  OUTPUT_PROBABILITIES,
-  type ResponseTensor,
-} from "./v2-tensors.js";
+import { v2OutputTensors, v2RequestTensors } from "./v2-signature.js";
+import { type MetadataTensor, OUTPUT_LABEL, type ResponseTensor } from "./v2-tensors.js";
 
 /** The platform name the protocol defines for ONNX models run by ONNX Runtime. */
 const PLATFORM = "onnx_onnxv1";
@@ -27,33 +23,29 @@ export const V2_EXTENSIONS = ["model_repository"];
 type ModelParams = { name: string; version?: string };
 
 function signature(model: LoadedModel): { inputs: MetadataTensor[]; outputs: MetadataTensor[] } {
-  return {
-    inputs: model.profile.features.map((f) => ({
-      name: f.name,
-      datatype: f.type === "numeric" ? "FP32" : "BYTES",
-      shape: [-1],
-    })),
-    outputs: [
-      { name: OUTPUT_LABEL, datatype: "BYTES", shape: [-1] },
-      { name: OUTPUT_PROBABILITIES, datatype: "FP32", shape: [-1, model.profile.classes.length] },
-    ],
-  };
+  return { inputs: v2RequestTensors(model).map((t) => t.metadata), outputs: v2OutputTensors(model) };
 }
 
 const V2_INFER: InferenceProtocol<V2Request> = {
   parse: parseV2Request,
-  respond: (model, request, { predictions, probabilities }) => {
-    const rows = predictions.length;
-    const outputs: ResponseTensor[] = request.outputs.map((output) =>
-      output === OUTPUT_LABEL
-        ? { name: output, datatype: "BYTES", shape: [rows], data: predictions.map((p) => p.label) }
-        : {
-            name: output,
-            datatype: "FP32",
-            shape: [rows, model.profile.classes.length],
-            data: Array.from(probabilities),
-          },
-    );
+  respond: (model, request, { output }) => {
+    const byName = new Map(v2OutputTensors(model).map((t) => [t.name, t]));
+    const tensor = (name: string, data: (number | string)[], rows: number): ResponseTensor => {
+      const meta = byName.get(name) as MetadataTensor;
+      return { name, datatype: meta.datatype, shape: meta.shape.map((d) => (d < 0 ? rows : d)), data };
+    };
+    const outputs: ResponseTensor[] =
+      output.task === "regression"
+        ? request.outputs.map((name) => tensor(name, Array.from(output.values), output.values.length))
+        : request.outputs.map((name) =>
+            name === OUTPUT_LABEL
+              ? tensor(
+                  name,
+                  output.predictions.map((p) => p.label),
+                  output.predictions.length,
+                )
+              : tensor(name, Array.from(output.probabilities), output.predictions.length),
+          );
     return {
       model_name: model.name,
       model_version: model.version,

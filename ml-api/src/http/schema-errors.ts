@@ -12,6 +12,7 @@ export type RejectionReason =
   | "wrong_type"
   | "out_of_bounds"
   | "wrong_shape"
+  | "model_rejected"
   | "invalid_input";
 
 /** `/instances/0/bill_length_mm` -> `instances[0].bill_length_mm`, the way a client names the field. */

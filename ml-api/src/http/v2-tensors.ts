@@ -42,6 +42,7 @@ export interface ResponseTensor extends MetadataTensor {
   data: (number | string)[];
 }
 
-/** Names of the outputs this server returns for every classifier. */
+/** Names of the outputs this server returns: label and probabilities for a classifier, value for a regressor. */
 export const OUTPUT_LABEL = "label";
 export const OUTPUT_PROBABILITIES = "probabilities";
+export const OUTPUT_VALUE = "value";

@@ -1,18 +1,35 @@
 import { performance } from "node:perf_hooks";
 import type { ModelState } from "../../../contract/metric-catalogue.js";
 import { ApiError, ModelNotFoundError, ModelUnavailableError, quote } from "../errors.js";
-import type { ModelMetrics, VersionView } from "../telemetry/model-metrics.js";
 import { LoadedModel, type SessionOptions } from "./loaded-model.js";
 import { compareVersions, type ModelRepository } from "./model-repository.js";
+import type { Task } from "./signature.js";
 import { type DriftWindowOptions, TrafficMonitor } from "./traffic-monitor.js";
 
 export type { ModelState };
 
+/** Where load and unload events go; the model metrics implement it. */
+export interface LifecycleEvents {
+  recordLoad(model: string, version: string, seconds: number, ok: boolean): void;
+  recordUnload(model: string, version: string): void;
+}
+
 export interface RegistryOptions {
   session: SessionOptions;
   drift: DriftWindowOptions;
-  /** Where load and unload events go; absent in tests that do not look at metrics. */
-  metrics?: ModelMetrics;
+  /** Absent in tests that do not look at metrics. */
+  metrics?: LifecycleEvents;
+}
+
+/** A model version as the metrics read it at collection time: telemetry reads the domain, never the reverse. */
+export interface VersionView {
+  name: string;
+  version: string;
+  state: ModelState;
+  checksum?: string;
+  trainedAt?: string;
+  task?: Task;
+  traffic?: TrafficMonitor;
 }
 
 export interface VersionStatus {
@@ -83,12 +100,15 @@ export class ModelRegistry {
   *views(): Iterable<VersionView> {
     for (const [name, versions] of this.models) {
       for (const [version, entry] of versions) {
-        const files = entry.handle?.model.files;
+        const model = entry.handle?.model;
+        const files = model?.files;
         yield {
           name,
           version,
           state: entry.state,
-          ...(files ? { checksum: files.checksum, trainedAt: files.card.trainedAt } : {}),
+          ...(files && model
+            ? { checksum: files.checksum, trainedAt: files.card.trainedAt, task: model.task }
+            : {}),
           ...(entry.traffic ? { traffic: entry.traffic.monitor } : {}),
         };
       }

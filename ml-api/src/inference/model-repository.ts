@@ -17,11 +17,11 @@ export interface ModelFiles {
   card: ModelCard;
 }
 
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 async function subdirectories(path: string): Promise<string[]> {
   const entries = await readdir(path, { withFileTypes: true });
-  return entries.filter((e) => e.isDirectory() && NAME_PATTERN.test(e.name)).map((e) => e.name);
+  return entries.filter((e) => e.isDirectory() && MODEL_NAME_PATTERN.test(e.name)).map((e) => e.name);
 }
 
 /** Numeric versions compare as numbers, others as text, so "10" is later than "9". */

@@ -3,9 +3,8 @@
  * The API validates requests against it, builds the model input from it, and compares live traffic to it.
  */
 
-export interface NumericFeatureProfile {
-  name: string;
-  type: "numeric";
+/** How one numeric quantity was distributed in training: the baseline its live values are compared with. */
+export interface NumericDistribution {
   /** Smallest and largest value seen in training; values outside are served but counted as out of range. */
   validRange: { min: number; max: number };
   /** The 9 inner decile edges: bin i holds values in (edges[i-1], edges[i]], giving 10 bins of ~10 % each. */
@@ -14,6 +13,11 @@ export interface NumericFeatureProfile {
   binShares: number[];
   mean: number;
   std: number;
+}
+
+export interface NumericFeatureProfile extends NumericDistribution {
+  name: string;
+  type: "numeric";
   /** Value the model substitutes for a missing input (the training median). */
   imputeValue: number;
   missingShare: number;
@@ -35,11 +39,13 @@ export interface ModelProfile {
   schemaVersion: 1;
   /** Features in signature order: the order of a V1 array instance and of the model's input columns. */
   features: FeatureProfile[];
-  /** Output classes in the order of the model's probability columns. */
+  /** Output classes in the order of the model's probability columns; empty for a regressor. */
   classes: string[];
-  /** Share of each true class in the training rows. */
+  /** Share of each true class in the training rows; empty for a regressor. */
   classShares: Record<string, number>;
-  /** Top-1 confidence of the model on its training rows, as cumulative shares at fixed upper bounds. */
-  confidence: { upperBounds: number[]; cumulativeShares: number[]; mean: number };
+  /** Classifier: top-1 confidence on the training rows, as cumulative shares at fixed upper bounds. */
+  confidence?: { upperBounds: number[]; cumulativeShares: number[]; mean: number };
+  /** Regressor: the model's predicted values on the training rows, the baseline of prediction drift. */
+  predictedValue?: NumericDistribution;
   trainingRows: number;
 }

@@ -1,8 +1,7 @@
 import { LOW_CONFIDENCE } from "../../../contract/histogram-buckets.js";
-import { binIndex } from "../telemetry/bin-index.js";
-import type { TrafficCounts } from "../telemetry/model-metrics.js";
+import { binIndex } from "./bin-index.js";
 import type { Row } from "./feature-encoder.js";
-import type { Prediction } from "./prediction.js";
+import type { InferenceOutput } from "./prediction.js";
 import type { FeatureProfile, ModelProfile } from "./profile.js";
 import { populationStabilityIndex, SlidingWindow } from "./sliding-window.js";
 
@@ -25,15 +24,24 @@ export interface FeatureTally {
   readonly baseline: readonly number[];
 }
 
+/** A regressor's predicted values per training decile bin, next to the training shares. */
+export interface ValueTally {
+  readonly bins: number[];
+  readonly baseline: readonly number[];
+}
+
 /**
  * What live traffic looks like next to the training profile: data-quality counts, counts per decile bin or
- * category, predictions per class, and a sliding-window PSI per feature. Updating it is a few array
+ * category, predictions per class (or, for a regressor, predicted values per training decile bin), and a
+ * sliding-window PSI per feature and for the predictions. Updating it is a few array
  * increments per value, cheap enough for the request path; metrics read it when they are collected.
  */
-export class TrafficMonitor implements TrafficCounts {
+export class TrafficMonitor {
   readonly features: FeatureTally[];
   readonly predictions: number[];
+  readonly predictedValue?: ValueTally;
   private readonly windows: SlidingWindow[];
+  private readonly valueWindow?: SlidingWindow;
 
   constructor(
     readonly profile: ModelProfile,
@@ -57,9 +65,17 @@ export class TrafficMonitor implements TrafficCounts {
       (t) => new SlidingWindow(options.size, t.bins.length + (t.feature.type === "categorical" ? 1 : 0)),
     );
     this.predictions = new Array<number>(profile.classes.length).fill(0);
+    const value = profile.predictedValue;
+    if (value) {
+      this.predictedValue = {
+        bins: new Array<number>(value.binShares.length).fill(0),
+        baseline: value.binShares,
+      };
+      this.valueWindow = new SlidingWindow(options.size, value.binShares.length);
+    }
   }
 
-  observe(rows: readonly Row[], predictions: readonly Prediction[]): void {
+  observe(rows: readonly Row[], output: InferenceOutput): void {
     for (const row of rows) {
       this.features.forEach((tally, i) => {
         const value = row[i];
@@ -88,16 +104,43 @@ export class TrafficMonitor implements TrafficCounts {
         }
       });
     }
-    for (const p of predictions) {
-      const c = this.profile.classes.indexOf(p.label);
-      (this.predictions[c] as number)++;
+    if (output.task === "classification") {
+      for (const p of output.predictions) {
+        const c = this.profile.classes.indexOf(p.label);
+        (this.predictions[c] as number)++;
+      }
+      return;
+    }
+    const edges = this.profile.predictedValue?.decileEdges;
+    const tally = this.predictedValue;
+    const window = this.valueWindow;
+    if (!edges || !tally || !window) return;
+    for (const value of output.values) {
+      if (Number.isNaN(value)) continue;
+      const bin = binIndex(value, edges);
+      (tally.bins[bin] as number)++;
+      window.push(bin);
     }
   }
 
-  /** Training share of predictions at or below the low-confidence bound. */
-  lowConfidenceShare(): number {
-    const { upperBounds, cumulativeShares } = this.profile.confidence;
-    return cumulativeShares[upperBounds.indexOf(LOW_CONFIDENCE)] ?? 0;
+  /** Training share of predictions at or below the low-confidence bound; undefined for a regressor. */
+  lowConfidenceShare(): number | undefined {
+    const confidence = this.profile.confidence;
+    if (!confidence) return undefined;
+    return confidence.cumulativeShares[confidence.upperBounds.indexOf(LOW_CONFIDENCE)] ?? 0;
+  }
+
+  /** Predicted values in the prediction PSI window (0 for a classifier). */
+  predictionWindowSamples(): number {
+    return this.valueWindow?.size ?? 0;
+  }
+
+  /** PSI of a regressor's predicted values against training, once the window holds enough of them. */
+  predictionPsi(): number | undefined {
+    const window = this.valueWindow;
+    const tally = this.predictedValue;
+    if (!window || !tally || window.size < this.options.minSamples) return undefined;
+    return populationStabilityIndex(window.counts, tally.baseline);
   }
 
   windowSamples(feature: number): number {

@@ -1,7 +1,7 @@
 import type { Attributes, HrTime } from "@opentelemetry/api";
 import { hrTime } from "@opentelemetry/core";
 import type { DataPoint, Histogram } from "@opentelemetry/sdk-metrics";
-import { binIndex } from "./bin-index.js";
+import { binIndex } from "../inference/bin-index.js";
 
 /**
  * One explicit-bucket histogram series with its attribute set fixed when it is created, so a record is a
@@ -18,13 +18,15 @@ export class HistogramCell {
   constructor(
     readonly attributes: Attributes,
     private readonly boundaries: readonly number[],
+    /** Whether negative values are recorded; a latency or share never is negative, a predicted value may be. */
+    private readonly signed = false,
   ) {
     this.counts = new Array<number>(boundaries.length + 1).fill(0);
   }
 
   record(value: number): void {
     // The SDK's histogram drops these too: NaN belongs to no bucket, and histogram values are non-negative.
-    if (Number.isNaN(value) || value < 0) return;
+    if (Number.isNaN(value) || (value < 0 && !this.signed)) return;
     (this.counts[binIndex(value, this.boundaries)] as number)++;
     this.count++;
     this.sum += value;

@@ -30,10 +30,15 @@ export class HistogramCells implements MetricProducer {
 
   constructor(private readonly scope: InstrumentationScope) {}
 
-  /** A new series of `spec`; the caller keeps it, one per attribute set. */
-  cell(spec: HistogramSpec, attributes: Attributes): HistogramCell {
-    if (!spec.buckets) throw new Error(`${spec.name} has no bucket boundaries`);
-    const cell = new HistogramCell(attributes, spec.buckets);
+  /**
+   * A new series of `spec`; the caller keeps it, one per attribute set. `boundaries` serves a histogram
+   * whose buckets differ per series (a regressor's predicted values, bucketed by its own training range);
+   * such a series takes negative values too, which a value of any sign needs.
+   */
+  cell(spec: HistogramSpec, attributes: Attributes, boundaries?: readonly number[]): HistogramCell {
+    const buckets = boundaries ?? spec.buckets;
+    if (!buckets) throw new Error(`${spec.name} has no bucket boundaries`);
+    const cell = new HistogramCell(attributes, buckets, boundaries !== undefined);
     const cells = this.series.get(spec) ?? [];
     cells.push(cell);
     this.series.set(spec, cells);

@@ -12,38 +12,9 @@ import {
   PHASES,
   type Phase,
 } from "../../../contract/metric-catalogue.js";
+import type { VersionView } from "../inference/model-registry.js";
 import type { HistogramCell } from "./histogram-cell.js";
 import type { HistogramCells } from "./histogram-cells.js";
-
-/** One feature's live counts next to its training baseline, as the traffic monitor keeps them. */
-export interface FeatureCounts {
-  readonly feature: { name: string; type: "numeric" | "categorical"; categories?: readonly string[] };
-  readonly missing: number;
-  readonly outOfRange: number;
-  readonly unseen: number;
-  readonly bins: readonly number[];
-  readonly baseline: readonly number[];
-}
-
-/** What the metrics read from a model version's traffic monitor at collection time. */
-export interface TrafficCounts {
-  readonly features: readonly FeatureCounts[];
-  readonly predictions: readonly number[];
-  readonly profile: { classes: readonly string[]; classShares: Record<string, number> };
-  lowConfidenceShare(): number;
-  psi(feature: number): number | undefined;
-  windowSamples(feature: number): number;
-}
-
-/** A model version as the metrics see it: plain data, so telemetry depends on no other layer. */
-export interface VersionView {
-  name: string;
-  version: string;
-  state: ModelState;
-  checksum?: string;
-  trainedAt?: string;
-  traffic?: TrafficCounts;
-}
 
 export interface InferenceRecord {
   model: string;
@@ -53,6 +24,8 @@ export interface InferenceRecord {
   rows?: number;
   phases?: Record<Phase, number>;
   predictions?: readonly { confidence: number; margin: number }[];
+  /** A regressor's predicted values, with the version's bucket boundaries for them. */
+  values?: { data: ArrayLike<number>; boundaries: readonly number[] };
 }
 
 /** One model version's series on the request path, created when the version is first recorded. */
@@ -63,6 +36,8 @@ class VersionSeries {
   readonly confidence: HistogramCell;
   readonly margin: HistogramCell;
   readonly load: Record<LoadOutcome, HistogramCell>;
+  /** Created with the version's boundaries when it first records a predicted value. */
+  value: HistogramCell | undefined;
   /** Requests in flight, read at collection; undefined until the version serves one. */
   active: number | undefined;
 
@@ -127,6 +102,11 @@ export class ModelMetrics {
         series.margin.record(p.margin);
       }
     }
+    if (r.values) {
+      series.value ??= this.histograms.cell(METRICS.predictedValue, series.attributes, r.values.boundaries);
+      const cell = series.value;
+      for (let i = 0; i < r.values.data.length; i++) cell.record(r.values.data[i] as number);
+    }
   }
 
   recordRejection(model: string, version: string, reason: string): void {
@@ -186,6 +166,9 @@ export class ModelMetrics {
     const psi = gauge(METRICS.psi);
     const windowSamples = gauge(METRICS.windowSamples);
     const psiThreshold = gauge(METRICS.psiThreshold);
+    const predictionBinValues = counter(METRICS.predictionBinValues);
+    const predictionBinBaseline = gauge(METRICS.predictionBinBaseline);
+    const predictionPsi = gauge(METRICS.predictionPsi);
     const active = observed(
       meter.createObservableUpDownCounter(METRICS.active.name, options(METRICS.active)),
     );
@@ -204,12 +187,24 @@ export class ModelMetrics {
             ...model,
             [ATTR.checksum]: v.checksum,
             [ATTR.trainedAt]: v.trainedAt ?? "",
+            [ATTR.task]: v.task ?? "",
           });
         }
         const traffic = v.traffic;
         if (!traffic) continue;
         result.observe(psiThreshold, this.psiThreshold, model);
-        result.observe(lowConfidenceBaseline, traffic.lowConfidenceShare(), model);
+        const lowConfidence = traffic.lowConfidenceShare();
+        if (lowConfidence !== undefined) result.observe(lowConfidenceBaseline, lowConfidence, model);
+        if (traffic.predictedValue) {
+          const { bins, baseline } = traffic.predictedValue;
+          bins.forEach((count, b) => {
+            const binAttrs = { ...model, [ATTR.predictionBin]: String(b + 1) };
+            result.observe(predictionBinValues, count, binAttrs);
+            result.observe(predictionBinBaseline, baseline[b] ?? 0, binAttrs);
+          });
+          const drift = traffic.predictionPsi();
+          if (drift !== undefined) result.observe(predictionPsi, drift, model);
+        }
         traffic.profile.classes.forEach((c, i) => {
           const attrs = { ...model, [ATTR.predictedClass]: c };
           result.observe(predictions, traffic.predictions[i] ?? 0, attrs);
