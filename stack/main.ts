@@ -5,6 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { apiSecretFiles } from "./api-secrets.js";
 import { urls } from "./components.js";
 import { envExample } from "./env-example.js";
 import { REPO_ROOT, stackDir } from "./layout.js";
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   run("npm", ["run", "--silent", "build"]);
 
   const runDir = join(stackDir(), "run");
+  const apiSecretsDir = join(stackDir(), "secrets");
   say(`starting; logs in ${join(runDir, "logs")}`);
   let stack: RunningStack;
   try {
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
         retention:
           process.env.INFERWATCH_PROMETHEUS_RETENTION || envExample("INFERWATCH_PROMETHEUS_RETENTION"),
         apiEnv: {},
+        apiSecretsDir,
       },
       { log: say },
     );
@@ -58,6 +61,9 @@ async function main(): Promise<void> {
   say(`ready in ${(stack.startMs / 1000).toFixed(1)} s`);
   const width = Math.max(...Object.keys(urls(ports)).map((k) => k.length));
   for (const [what, url] of Object.entries(urls(ports))) say(`  ${what.padEnd(width)}  ${url}`);
+  say(
+    `feedback, load and unload need: Authorization: Bearer $(cat ${apiSecretFiles(apiSecretsDir).controlToken})`,
+  );
   say("Ctrl-C stops everything");
 
   let stopping = false;

@@ -6,6 +6,7 @@ import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { ModelRegistry } from "./inference/model-registry.js";
 import { ModelRepository } from "./inference/model-repository.js";
+import { readSecrets } from "./secrets.js";
 import { SERVER_NAME, SERVER_VERSION } from "./server-info.js";
 import type { HistogramCells } from "./telemetry/histogram-cells.js";
 import { modelHistograms } from "./telemetry/model-histograms.js";
@@ -38,6 +39,12 @@ export async function startServer(
     histograms: modelHistograms,
   },
 ): Promise<RunningServer> {
+  const secrets = readSecrets(config);
+  if (secrets.predictionIdKeyIsEphemeral) {
+    logger.warn(
+      "PREDICTION_ID_KEY_FILE is not set: prediction ids are signed with this process's own random key, so labels sent to another replica or after a restart are rejected as unknown_id",
+    );
+  }
   const modelMetrics = new ModelMetrics(
     output.meter,
     output.histograms,
@@ -56,7 +63,7 @@ export async function startServer(
       "model",
     );
   }
-  const app = createApp(registry, modelMetrics, config, logger);
+  const app = createApp({ registry, metrics: modelMetrics, config, logger, secrets });
   const server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);

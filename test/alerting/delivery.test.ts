@@ -111,7 +111,7 @@ const traffic = new Traffic();
 async function repository(action: "load" | "unload", version?: string): Promise<void> {
   const res = await fetch(apiUrl(`/v2/repository/models/${MODEL}/${action}`), {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: stack?.controlAuthorization ?? "" },
     body: JSON.stringify(version ? { parameters: { version } } : {}),
   });
   expect({ action, version, status: res.status, body: await res.text() }).toMatchObject({ status: 200 });

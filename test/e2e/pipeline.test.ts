@@ -53,7 +53,7 @@ const sendOptions = () => ({ baseUrl: apiUrl(), rate: Number.POSITIVE_INFINITY, 
 async function post(path: string, body: unknown): Promise<number> {
   const res = await fetch(new URL(path, apiUrl()), {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: e2e?.stack.controlAuthorization ?? "" },
     body: JSON.stringify(body),
   });
   await res.arrayBuffer();

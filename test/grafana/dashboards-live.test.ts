@@ -66,7 +66,7 @@ describe.skipIf(skip !== undefined)("the dashboards on a live stack", () => {
     const repository = (action: string) =>
       fetch(`${api}/v2/repository/models/penguins/${action}`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: e2e?.stack.controlAuthorization ?? "" },
         body: JSON.stringify({ parameters: { version: "1" } }),
       }).then((r) => r.status);
     expect(await repository("unload")).toBe(200);

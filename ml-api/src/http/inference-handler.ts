@@ -5,14 +5,19 @@ import { ApiError, InvalidInputError, ModelUnavailableError } from "../errors.js
 import type { Row } from "../inference/feature-encoder.js";
 import type { InferenceResult, LoadedModel } from "../inference/loaded-model.js";
 import type { Lease, ModelRegistry } from "../inference/model-registry.js";
+import type { InferenceOutput } from "../inference/prediction.js";
+import type { Predicted, PredictionIds } from "../inference/prediction-ids.js";
 import { endInferenceSpan, startInferenceSpan } from "../telemetry/inference-span.js";
 import type { ModelMetrics } from "../telemetry/model-metrics.js";
 import type { AdmissionGate } from "./admission.js";
 
-/** How one protocol turns a body into rows and a result into its response. */
+/**
+ * How one protocol turns a body into rows and a result into its response. `ids` issues the rows'
+ * prediction ids; a response that leaves them out does not call it and pays nothing for them.
+ */
 export interface InferenceProtocol<P extends { rows: Row[] }> {
   parse(body: unknown, model: LoadedModel, maxRows: number): P;
-  respond(model: LoadedModel, parsed: P, result: InferenceResult): unknown;
+  respond(model: LoadedModel, parsed: P, result: InferenceResult, ids: () => string[]): unknown;
 }
 
 export interface InferenceDeps {
@@ -21,6 +26,7 @@ export interface InferenceDeps {
   maxBatchRows: number;
   /** Shared by every inference route: the bound on inference requests in flight. */
   admission: AdmissionGate;
+  predictionIds: PredictionIds;
 }
 
 type ModelParams = { name: string; version?: string };
@@ -75,7 +81,7 @@ export function admitInference({ registry, metrics, admission }: InferenceDeps):
  * exactly one inference observation per request whose model is known, whatever the outcome.
  */
 export function inferenceHandler<P extends { rows: Row[] }>(
-  { registry, metrics, maxBatchRows }: InferenceDeps,
+  { registry, metrics, maxBatchRows, predictionIds }: InferenceDeps,
   protocol: InferenceProtocol<P>,
 ): RequestHandler<ModelParams> {
   return async (req: Request<ModelParams>, res) => {
@@ -111,7 +117,9 @@ export function inferenceHandler<P extends { rows: Row[] }>(
       rows = parsed.rows.length;
       const result = await model.infer(parsed.rows);
       traffic.observe(parsed.rows, result.output);
-      const body = protocol.respond(model, parsed, result);
+      const body = protocol.respond(model, parsed, result, () =>
+        predictionIds.issue(name, model.version, predictedOf(model, result.output)),
+      );
       outcome = "success";
       metrics.recordInference({
         model: name,
@@ -141,6 +149,12 @@ export function inferenceHandler<P extends { rows: Row[] }>(
       });
     }
   };
+}
+
+function predictedOf(model: LoadedModel, output: InferenceOutput): Predicted[] {
+  if (output.task === "regression") return Array.from(output.values, (value) => ({ kind: "value", value }));
+  const classes = model.profile.classes;
+  return output.predictions.map((p) => ({ kind: "class", index: classes.indexOf(p.label) }));
 }
 
 function elapsed(since: number): number {
