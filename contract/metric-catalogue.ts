@@ -251,7 +251,7 @@ export const METRICS = {
     instrument: "histogram",
     unit: "",
     description:
-      "A regressor's absolute error |predicted - true| per labelled prediction; its sum over its count is the MAE. Buckets are shares of the version's training prediction range.",
+      "A regressor's absolute error (predicted minus true value, unsigned) per labelled prediction; its sum over its count is the MAE. Buckets are shares of the version's training prediction range.",
     attributes: MODEL,
     task: "regression",
   },
