@@ -2,9 +2,15 @@
  * `npm run traffic -- [options]`: realistic mixed traffic against the ML API for a while, then a tally of
  * what was sent. `--help` lists the options.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BUNDLED_MODEL_REPOSITORY } from "../ml-api/src/config.js";
+import { apiSecretFiles } from "../stack/api-secrets.js";
+import { stackDir } from "../stack/layout.js";
 import { address, portsFromEnv } from "../stack/ports.js";
+import { FeedbackLoop } from "./feedback-loop.js";
+import { labelledRows } from "./labelled-rows.js";
 import { seeded } from "./random.js";
 import { RequestMix } from "./request-mix.js";
 import { numericFeatures } from "./row-sampler.js";
@@ -23,6 +29,11 @@ const HELP = `npm run traffic -- [options]
   --model NAME         model to call (default penguins)
   --models DIR         model repository to read the training profiles from (default the bundled models)
   --seed N             random seed; the same seed sends the same requests (default 1)
+  --feedback SHARE[:D] replay the model's labelled rows as V1 predictions instead of the mix, and send the
+                       true label of SHARE of them (0-1) D seconds later (default 0) to the feedback route
+  --label-noise P      with --feedback: replace P (0-1) of the labels sent by another class
+  --feedback-url URL   with --feedback: send labels to this replica (default --url)
+  --token-file FILE    with --feedback: the control token (default the native stack's, ${defaultTokenFile()})
   --help
 
 The mix: KServe V1 (named and array instances) and OIP V2 (latest and explicit versions) requests of 1 to
@@ -38,6 +49,20 @@ function number(name: string, raw: string | undefined, fallback: number): number
   return value;
 }
 
+function fraction(name: string, raw: string): number {
+  const value = Number(raw);
+  if (raw === "" || !Number.isFinite(value) || value < 0 || value > 1) {
+    process.stderr.write(`--${name} must be a share between 0 and 1, got ${raw}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+/** Where `npm run stack` keeps the control token (stack/api-secrets.ts). */
+function defaultTokenFile(): string {
+  return apiSecretFiles(join(stackDir(), "secrets")).controlToken;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -50,6 +75,10 @@ async function main(): Promise<void> {
       model: { type: "string", default: "penguins" },
       models: { type: "string", default: BUNDLED_MODEL_REPOSITORY },
       seed: { type: "string" },
+      feedback: { type: "string" },
+      "label-noise": { type: "string" },
+      "feedback-url": { type: "string" },
+      "token-file": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -77,6 +106,37 @@ async function main(): Promise<void> {
       process.exit(2);
     }
     drift = { feature, std: k === undefined ? 2 : Number(k) };
+  }
+
+  if (values.feedback !== undefined) {
+    const [shareText = "", delayText = "0"] = values.feedback.split(":");
+    const share = fraction("feedback", shareText);
+    const delay = Number(delayText);
+    if (!Number.isFinite(delay) || delay < 0) {
+      process.stderr.write(`--feedback: the delay must be seconds >= 0, got ${delayText}\n`);
+      process.exit(2);
+    }
+    const profile = target.profiles.get(target.latest);
+    if (!profile) throw new Error(`no profile for ${values.model} version ${target.latest}`);
+    const tokenFile = values["token-file"] ?? defaultTokenFile();
+    const loop = new FeedbackLoop(labelledRows(values.model, profile), seeded(seed), {
+      predictUrl: url,
+      feedbackUrl: values["feedback-url"] ?? url,
+      model: values.model,
+      authorization: `Bearer ${readFileSync(tokenFile, "utf8").trim()}`,
+      share,
+      delayMs: delay * 1000,
+      labelNoise: values["label-noise"] === undefined ? 0 : fraction("label-noise", values["label-noise"]),
+      classes: profile.classes,
+    });
+    process.stdout.write(
+      `replaying ${count} labelled rows to ${url} at ${rate}/s, labels for ${share * 100}% after ${delay} s\n`,
+    );
+    const t = await loop.run(count, rate);
+    process.stdout.write(
+      `${t.predictions} predictions, ${t.labelsSent} labels sent, ${t.accepted} accepted (${t.flipped} flipped)${[...t.rejected].map(([r, n]) => `, ${n} rejected ${r}`).join("")}\n`,
+    );
+    return;
   }
 
   const mix = new RequestMix(target, seeded(seed), { missingRate: 0.02, ...(drift ? { drift } : {}) });
