@@ -11,7 +11,9 @@ import type { RuleCase } from "./rule-cases.js";
  */
 
 const Q = qualitySeries("1h");
-const STEPS = 150;
+/** Enough minutes for an hour's window to fill and a `for:` to pass; the stopped-labels cases need more. */
+const STEPS = 90;
+const LONG_STEPS = 150;
 const PENGUINS_V2 = { job: API_JOB, model_name: "penguins", model_version: "2" };
 
 /** Labelled predictions of penguins version 2, `predicted` -> `actual`, growing by `perStep` a minute. */
@@ -183,9 +185,9 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
   {
     name: "labels that arrived for an hour and stopped while predictions go on",
     series: [
-      labelled("Adelie", "Adelie", `${grows(5, 60)} ${flat(300, STEPS - 60)}`),
-      delays(`${grows(5, 60)} ${flat(300, STEPS - 60)}`),
-      ...confidence(0.9, 10),
+      labelled("Adelie", "Adelie", `${grows(5, 60)} ${flat(300, LONG_STEPS - 60)}`),
+      delays(`${grows(5, 60)} ${flat(300, LONG_STEPS - 60)}`),
+      ...confidence(0.9, 10, LONG_STEPS),
     ],
     checks: [
       {
@@ -204,15 +206,15 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
   {
     name: "labels still arriving, or a model no longer predicting, are no stopped feedback",
     series: [
-      delays(grows(5, STEPS)),
-      ...confidence(0.9, 10),
+      delays(grows(5, LONG_STEPS)),
+      ...confidence(0.9, 10, LONG_STEPS),
       {
         series: `${PROM.feedbackDelay}_count{${API}, model_name="penguins", model_version="1"}`,
-        values: `${grows(5, 60)} ${flat(300, STEPS - 60)}`,
+        values: `${grows(5, 60)} ${flat(300, LONG_STEPS - 60)}`,
       },
       {
         series: `${PROM.confidence}_count{${API}, model_name="penguins", model_version="1"}`,
-        values: `${grows(5, 60)} ${flat(300, STEPS - 60)}`,
+        values: `${grows(5, 60)} ${flat(300, LONG_STEPS - 60)}`,
       },
     ],
     checks: [{ at: "140m", alert: "FeedbackStopped", expect: [] }],

@@ -241,7 +241,7 @@ for (const { name, path: promtool, fuzzyCompare } of PROMTOOLS)
      * promtool takes about 25 s for the alert cases on two idle cores, and several times that while other
      * suites run: vitest's default 30 s is too close.
      */
-    it("test rules passes every case", { timeout: 240_000 }, () => {
+    it("test rules passes every case", { timeout: 480_000 }, () => {
       const checks = RULE_CASES.flatMap((c) => c.checks);
       const exprs = RULE_CASES.flatMap((c) => c.exprs ?? []);
       process.stdout.write(
