@@ -24,6 +24,10 @@ export const BENCHES = {
     question: "How long one inference holds the event loop, by batch size",
     build: false,
   },
+  "tree-ensemble": {
+    question: "Latency of an exported 100-tree ensemble next to the bundled MLP, by batch size",
+    build: false,
+  },
   freshness: { question: "Seconds from a request answered to it being visible in PromQL", build: false },
   "alert-latency": { question: "Seconds from a fault to its alert in Slack and email", build: false },
   "dashboard-queries": {

@@ -9,7 +9,7 @@ import { seeded } from "../traffic/random.js";
 import { type PlannedRequest, RequestMix } from "../traffic/request-mix.js";
 import { send } from "../traffic/sender.js";
 import { formatTally, tally } from "../traffic/tally.js";
-import { discoverTarget } from "../traffic/target.js";
+import { discoverTarget, heldOutRecords } from "../traffic/target.js";
 import { pidListeningOn, rssBytes } from "./lib/process-memory.js";
 
 /**
@@ -110,7 +110,9 @@ const prometheusUrl = `http://${address(ports.prometheus)}`;
 let failed = false;
 try {
   const target = await discoverTarget(apiUrl, "penguins", BUNDLED_MODEL_REPOSITORY);
-  const mix = new RequestMix(target, seeded(1), { missingRate: 0.02 });
+  const mix = new RequestMix(target, heldOutRecords(BUNDLED_MODEL_REPOSITORY, target), seeded(1), {
+    missingRate: 0.02,
+  });
   const started = performance.now();
   const samples: Sample[] = [];
   const sample = () => {

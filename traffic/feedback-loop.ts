@@ -1,5 +1,5 @@
 import { pick, type Random } from "./random.js";
-import type { Instance } from "./row-sampler.js";
+import type { Instance } from "./row-replay.js";
 
 /**
  * Predictions whose truth is known, then their labels: rows of a labelled data set are sent to the V1 predict
@@ -24,8 +24,9 @@ export interface FeedbackOptions {
   /** Share of predictions whose label is sent, in [0, 1]. */
   share: number;
   delayMs: number;
-  /** Share of sent labels replaced by another class, in [0, 1]. */
+  /** Share of sent labels replaced by another class, in [0, 1]; a classifier's only. */
   labelNoise: number;
+  /** The classifier's classes; none for a regressor, whose labels are sent as numbers (`value`). */
   classes: readonly string[];
   signal?: AbortSignal;
 }
@@ -98,11 +99,13 @@ export class FeedbackLoop {
     });
     if (res.status !== 200) throw new Error(`predict: HTTP ${res.status} ${JSON.stringify(res.body)}`);
     this.tally.predictions++;
-    const [prediction] = res.body.predictions as { label: string; prediction_id: string }[];
+    const [prediction] = res.body.predictions as { label?: string; value?: number; prediction_id: string }[];
     if (!prediction || this.random() >= share) return;
-    const label = this.random() < this.options.labelNoise ? this.flip(row.label) : row.label;
+    const regressor = this.options.classes.length === 0;
+    const noisy = !regressor && this.random() < this.options.labelNoise;
+    const label = noisy ? this.flip(row.label) : row.label;
     const sent = sleep(this.options.delayMs, this.options.signal).then(() =>
-      this.sendLabel(prediction.label, prediction.prediction_id, label, label !== row.label),
+      this.sendLabel(String(prediction.label ?? prediction.value), prediction.prediction_id, label, noisy),
     );
     const tracked = sent.finally(() => this.pending.delete(tracked));
     this.pending.add(tracked);
@@ -120,7 +123,13 @@ export class FeedbackLoop {
     this.tally.labelsSent++;
     const res = await postJson(
       new URL(`/v2/models/${model}/feedback`, feedbackUrl).href,
-      { feedback: [{ prediction_id: id, label }] },
+      {
+        feedback: [
+          this.options.classes.length === 0
+            ? { prediction_id: id, value: Number(label) }
+            : { prediction_id: id, label },
+        ],
+      },
       { authorization },
     );
     if (res.status !== 200) throw new Error(`feedback: HTTP ${res.status} ${JSON.stringify(res.body)}`);

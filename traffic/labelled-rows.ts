@@ -1,20 +1,30 @@
 import type { ModelProfile } from "../ml-api/src/inference/profile.js";
-import { loadPenguins, PENGUINS_LABEL } from "../ml-api/training/penguins-dataset.js";
 import type { LabelledRow } from "./feedback-loop.js";
-import type { Instance } from "./row-sampler.js";
+import { type CsvRecord, MISSING } from "./row-replay.js";
 
 /**
- * The labelled rows `--feedback` replays: the data set the bundled penguins models were trained and tested
- * on, each row cut to the features the version's profile names. Other models have no data set here.
+ * The rows `--feedback` replays, with their truth: each record cut to the version's features, its label the
+ * record's `labelColumn`, by default the one column that is not a feature (the held-out CSV training leaves
+ * beside a model has exactly one).
  */
-export function labelledRows(model: string, profile: ModelProfile): LabelledRow[] {
-  if (model !== "penguins")
+export function labelledRows(
+  profile: ModelProfile,
+  records: readonly CsvRecord[],
+  labelColumn?: string,
+): LabelledRow[] {
+  const features = new Set(profile.features.map((f) => f.name));
+  const others = Object.keys(records[0] ?? {}).filter((c) => !features.has(c));
+  const column = labelColumn ?? (others.length === 1 ? others[0] : undefined);
+  if (column === undefined || !Object.hasOwn(records[0] ?? {}, column))
     throw new Error(
-      `--feedback replays a labelled data set, and only the bundled penguins model has one here`,
+      `--feedback needs the rows' true label: name its column with --label-column (columns besides the features: ${others.join(", ") || "none"})`,
     );
-  return loadPenguins().rows.map((row) => {
-    const instance: Instance = {};
-    for (const f of profile.features) instance[f.name] = (row[f.name] ?? null) as Instance[string];
-    return { instance, label: String(row[PENGUINS_LABEL]) };
+  return records.map((record) => {
+    const instance: LabelledRow["instance"] = {};
+    for (const f of profile.features) {
+      const text = record[f.name] ?? "";
+      instance[f.name] = MISSING.has(text) ? null : f.type === "numeric" ? Number(text) : text;
+    }
+    return { instance, label: record[column] ?? "" };
   });
 }

@@ -1,7 +1,7 @@
 import type { Outcome } from "../contract/metric-catalogue.js";
 import type { ModelProfile } from "../ml-api/src/inference/profile.js";
 import { pick, type Random, weighted } from "./random.js";
-import { type Instance, RowSampler, type SamplerOptions } from "./row-sampler.js";
+import { type CsvRecord, type Instance, type ReplayOptions, RowReplay } from "./row-replay.js";
 
 /**
  * What a client population sends an inference API: mostly valid requests over both protocols, single rows
@@ -71,44 +71,76 @@ export interface PlannedRequest {
   expected: { status: number; inference?: InferenceCount };
 }
 
-/** A served model: its versions' profiles, and the version requests without one go to. */
+/** The V2 input tensors a version's metadata describes. */
+export interface V2Signature {
+  inputs: { name: string; datatype: string; shape: number[] }[];
+}
+
+/** A served model: its versions' profiles and V2 inputs, and the version requests without one go to. */
 export interface ModelTarget {
   name: string;
   profiles: ReadonlyMap<string, ModelProfile>;
+  /** Versions without one (not loaded) get one tensor per feature. */
+  signatures?: ReadonlyMap<string, V2Signature>;
   latest: string;
 }
 
-export interface MixOptions extends SamplerOptions {
+export interface MixOptions extends ReplayOptions {
   mix?: readonly (readonly [Kind, number])[];
   batchSizes?: readonly (readonly [number, number])[];
 }
 
+/** What `npm run traffic` sends: real rows as they are, with their own missing values and no more. */
+export const TRAFFIC_MIX: MixOptions = { missingRate: 0 };
+
 /**
- * The OIP V2 request for rows: one tensor per field of the rows, FP32 for the profile's numeric features,
- * BYTES for the rest (so a field the model does not know still becomes a tensor).
+ * The OIP V2 request for rows. A version whose metadata has a [N, D] input gets that one matrix, columns in
+ * profile order. Otherwise one tensor per field of the rows, FP32 for the profile's numeric features, BYTES
+ * for the rest (so a field the model does not know still becomes a tensor), shaped as the metadata says.
  */
-export function v2Body(profile: ModelProfile, instances: Instance[]): { inputs: unknown[] } {
+export function v2Body(
+  profile: ModelProfile,
+  instances: Instance[],
+  signature?: V2Signature,
+): { inputs: unknown[] } {
+  const matrix = signature?.inputs.find((i) => i.shape.length === 2 && i.shape[1] !== 1);
+  if (matrix) {
+    const names = profile.features.map((f) => f.name);
+    return {
+      inputs: [
+        {
+          name: matrix.name,
+          shape: [instances.length, names.length],
+          datatype: matrix.datatype,
+          data: instances.flatMap((i) => names.map((n) => i[n] ?? null)),
+        },
+      ],
+    };
+  }
+  const declared = new Map(signature?.inputs.map((i) => [i.name, i]));
   const numeric = new Set(profile.features.filter((f) => f.type === "numeric").map((f) => f.name));
   return {
     inputs: Object.keys(instances[0] ?? {}).map((name) => ({
       name,
-      shape: [instances.length],
-      datatype: numeric.has(name) ? "FP32" : "BYTES",
+      shape: declared.get(name)?.shape.length === 2 ? [instances.length, 1] : [instances.length],
+      datatype: declared.get(name)?.datatype ?? (numeric.has(name) ? "FP32" : "BYTES"),
       data: instances.map((i) => i[name] ?? null),
     })),
   };
 }
 
 export class RequestMix {
-  private readonly samplers = new Map<string, RowSampler>();
+  private readonly samplers = new Map<string, RowReplay>();
 
+  /** `records`: the real rows to replay, typed by each version's profile. */
   constructor(
     readonly target: ModelTarget,
+    records: readonly CsvRecord[],
     private readonly random: Random,
     private readonly options: MixOptions,
   ) {
     for (const [version, profile] of target.profiles) {
-      this.samplers.set(version, new RowSampler(profile, random, options));
+      this.samplers.set(version, new RowReplay(profile, records, random, options));
     }
   }
 
@@ -153,12 +185,12 @@ export class RequestMix {
       }
       case "v2_latest": {
         const rows = this.sampler(latest).rows(size());
-        const body = v2Body(this.profile(latest), rows);
+        const body = this.v2(latest, rows);
         return this.request(kind, `/v2/models/${name}/infer`, ROUTES.v2Infer, body, ok(latest));
       }
       case "v2_version": {
         const version = pick(this.random, [...this.target.profiles.keys()]);
-        const body = v2Body(this.profile(version), this.sampler(version).rows(size()));
+        const body = this.v2(version, this.sampler(version).rows(size()));
         return this.request(
           kind,
           `/v2/models/${name}/versions/${version}/infer`,
@@ -169,7 +201,7 @@ export class RequestMix {
       }
       case "invalid_v1": {
         const rows = this.sampler(latest).rows(1 + Math.floor(this.random() * 3));
-        const broken = this.breakRows(rows);
+        const broken = this.breakRows(rows, false);
         return this.request(
           kind,
           `/v1/models/${name}:predict`,
@@ -180,7 +212,7 @@ export class RequestMix {
       }
       case "invalid_v2": {
         const rows = this.sampler(latest).rows(1 + Math.floor(this.random() * 3));
-        const body = v2Body(this.profile(latest), this.breakRows(rows));
+        const body = this.v2(latest, this.breakRows(rows, this.isMatrix(latest)));
         return this.request(kind, `/v2/models/${name}/infer`, ROUTES.v2Infer, body, invalid(latest));
       }
       case "malformed_json":
@@ -190,11 +222,11 @@ export class RequestMix {
           body: '{"instances": [',
         };
       case "unknown_model": {
-        const body = v2Body(this.profile(latest), this.sampler(latest).rows(1));
+        const body = this.v2(latest, this.sampler(latest).rows(1));
         return this.request(kind, "/v2/models/no-such-model/infer", ROUTES.v2Infer, body, { status: 404 });
       }
       case "unknown_version": {
-        const body = v2Body(this.profile(latest), this.sampler(latest).rows(1));
+        const body = this.v2(latest, this.sampler(latest).rows(1));
         return this.request(kind, `/v2/models/${name}/versions/999/infer`, ROUTES.v2InferVersion, body, {
           status: 404,
         });
@@ -202,13 +234,16 @@ export class RequestMix {
     }
   }
 
-  /** Rows the schema rejects: a feature left out, a number sent as text, or a feature the model lacks. */
-  private breakRows(rows: Instance[]): Instance[] {
+  /**
+   * Rows the schema rejects: a feature left out, a number sent as text, or a feature the model lacks. In a
+   * V2 matrix only text is an error (a left-out cell is a missing value, an extra one is not sent).
+   */
+  private breakRows(rows: Instance[], matrix: boolean): Instance[] {
     const first = rows[0];
     if (!first) return rows;
     const features = Object.keys(first);
     const feature = pick(this.random, features);
-    const how = pick(this.random, ["missing", "text", "extra"] as const);
+    const how = matrix ? "text" : pick(this.random, ["missing", "text", "extra"] as const);
     return rows.map((row) => {
       const copy: Instance = { ...row };
       if (how === "missing") delete copy[feature];
@@ -233,7 +268,18 @@ export class RequestMix {
     return { kind, method: "POST", path, route, body: JSON.stringify(body), rows, expected };
   }
 
-  private sampler(version: string): RowSampler {
+  private v2(version: string, rows: Instance[]) {
+    return v2Body(this.profile(version), rows, this.target.signatures?.get(version));
+  }
+
+  private isMatrix(version: string): boolean {
+    return (
+      this.target.signatures?.get(version)?.inputs.some((i) => i.shape.length === 2 && i.shape[1] !== 1) ??
+      false
+    );
+  }
+
+  private sampler(version: string): RowReplay {
     const sampler = this.samplers.get(version);
     if (!sampler) throw new Error(`no profile for ${this.target.name} version ${version}`);
     return sampler;

@@ -19,7 +19,7 @@ import { startE2EStack } from "../../test/e2e/e2e-stack.js";
 import { seeded } from "../../traffic/random.js";
 import { type PlannedRequest, RequestMix } from "../../traffic/request-mix.js";
 import { send } from "../../traffic/sender.js";
-import { discoverTarget } from "../../traffic/target.js";
+import { discoverTarget, heldOutRecords } from "../../traffic/target.js";
 
 const OUT = process.argv[2] ?? fileURLToPath(new URL("template/", import.meta.url));
 /** Requests per second and seconds of traffic: enough for every histogram bucket and drift window to fill. */
@@ -49,7 +49,9 @@ try {
   say(`stack started in ${(e2e.stack.startMs / 1000).toFixed(1)} s`);
   const api = e2e.url("api");
   const target = await discoverTarget(api, "penguins", BUNDLED_MODEL_REPOSITORY);
-  const mix = new RequestMix(target, seeded(8), { missingRate: 0.05 });
+  const mix = new RequestMix(target, heldOutRecords(BUNDLED_MODEL_REPOSITORY, target), seeded(8), {
+    missingRate: 0.05,
+  });
   const options = { baseUrl: api, rate: RATE, concurrency: 8 };
   const repository = (action: string) =>
     fetch(`${api}/v2/repository/models/penguins/${action}`, {

@@ -195,14 +195,14 @@ export async function addModel(options: Options, env: NodeJS.ProcessEnv): Promis
     throw error;
   }
   const raw = await scoreRows(graph, signature, draft, rows);
-  const output0 = signature.output;
-  const width = output0.task === "regression" || output0.singleColumn ? 1 : classes.length;
+  const declared = signature.output;
+  const width = declared.task === "regression" || declared.singleColumn ? 1 : classes.length;
   if (raw.length !== rows.length * width) {
     const got = raw.length / rows.length;
     throw new DataError(
-      output0.task === "regression"
-        ? `output "${output0.name}" gives ${got} values per row; a regressor gives one`
-        : `output "${output0.name}" gives ${got} scores per row but there are ${classes.length} classes (${classes.join(", ")}); set --classes`,
+      declared.task === "regression"
+        ? `output "${declared.name}" gives ${got} values per row; a regressor gives one`
+        : `output "${declared.name}" gives ${got} scores per row but there are ${classes.length} classes (${classes.join(", ")}); set --classes`,
     );
   }
   if (hints.task === "classification") {

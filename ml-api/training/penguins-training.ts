@@ -1,6 +1,7 @@
 /** Trains one version of the `penguins` model and produces its three artefacts in memory. */
 import type { ModelCard } from "../src/inference/model-card.js";
 import type { FeatureProfile, ModelProfile } from "../src/inference/profile.js";
+import { toCsv } from "./csv-text.js";
 import type { FeatureSpec, Row } from "./feature-spec.js";
 import { type Mlp, predictProbabilities, trainMlp } from "./mlp.js";
 import { encodeModelInput, INPUT_NAME, inputColumnCount, OUTPUT_NAME } from "./model-input.js";
@@ -66,7 +67,20 @@ export interface TrainedPenguins {
   mlp: Mlp;
   /** Held-out rows the card's test accuracy was measured on. */
   testRows: Row[];
+  /** The same rows as CSV (`heldout.csv`): what `npm run traffic` replays by default. */
+  heldOutCsv: string;
 }
+
+/** Every column of the table, label first: both versions' features, so any version can replay the rows. */
+export const PENGUINS_COLUMNS = [
+  PENGUINS_LABEL,
+  "island",
+  "bill_length_mm",
+  "bill_depth_mm",
+  "flipper_length_mm",
+  "body_mass_g",
+  "sex",
+];
 
 export function trainPenguins(spec: PenguinsVersion): TrainedPenguins {
   const table = loadPenguins();
@@ -120,6 +134,7 @@ export function trainPenguins(spec: PenguinsVersion): TrainedPenguins {
     },
     mlp,
     testRows: test,
+    heldOutCsv: toCsv(test, PENGUINS_COLUMNS),
   };
 }
 

@@ -13,6 +13,7 @@ for (const spec of PENGUINS_VERSIONS) {
   writeFileSync(`${dir}/model.onnx`, trained.modelBytes);
   writeFileSync(`${dir}/card.json`, `${JSON.stringify(trained.card, null, 2)}\n`);
   writeFileSync(`${dir}/profile.json`, `${JSON.stringify(trained.profile, null, 2)}\n`);
+  writeFileSync(`${dir}/heldout.csv`, trained.heldOutCsv);
   const { testAccuracy, trainAccuracy } = trained.card.metrics;
   console.log(
     `${MODEL_NAME} v${spec.version}: test accuracy ${testAccuracy.toFixed(4)}, train ${trainAccuracy.toFixed(4)}, ` +

@@ -58,6 +58,9 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
     ].join("\n"),
   };
 
+  /** A PSI, per version or finer, where it exceeds the version's DRIFT_PSI_THRESHOLD. */
+  const overThreshold = (psi: string) =>
+    [psi, `> on (${list(BY_VERSION)}) group_left`, maxBy(BY_VERSION, PROM.psiThreshold)].join("\n");
   const errorWindow = d(MODEL.errorWindow);
   const confidenceWindow = d(MODEL.confidenceWindow);
   const lowShare = `${sumBy(BY_VERSION, `rate(${PROM.confidence}_bucket{le="${LOW_CONFIDENCE}"}[${confidenceWindow}])`)}\n/\n${predictions(confidenceWindow)}`;
@@ -138,11 +141,7 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
         }),
         alertRule({
           alert: "FeatureDrift",
-          expr: [
-            maxBy([...BY_VERSION, FEATURE], PROM.psi),
-            `> on (${list(BY_VERSION)}) group_left`,
-            maxBy(BY_VERSION, PROM.psiThreshold),
-          ].join("\n"),
+          expr: overThreshold(maxBy([...BY_VERSION, FEATURE], PROM.psi)),
           for: d(MODEL.driftFor),
           severity: "warning",
           labels: telemetry,
@@ -157,11 +156,7 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
         }),
         alertRule({
           alert: "PredictionDrift",
-          expr: [
-            maxBy(BY_VERSION, PROM.predictionPsi),
-            `> on (${list(BY_VERSION)})`,
-            maxBy(BY_VERSION, PROM.psiThreshold),
-          ].join("\n"),
+          expr: overThreshold(maxBy(BY_VERSION, PROM.predictionPsi)),
           for: d(MODEL.driftFor),
           severity: "warning",
           labels: telemetry,

@@ -9,8 +9,9 @@ import { seeded } from "../../traffic/random.js";
 import { MIX, type PlannedRequest, RequestMix, ROUTES, v2Body } from "../../traffic/request-mix.js";
 import { type Sent, send } from "../../traffic/sender.js";
 import { type Tally, tally } from "../../traffic/tally.js";
-import { discoverTarget } from "../../traffic/target.js";
+import { discoverTarget, heldOutRecords } from "../../traffic/target.js";
 import { ADELIE_V1 } from "../support/penguins.js";
+import { CLASSIFIER, REGRESSOR, type ServedModels, servedModels } from "../support/served-models.js";
 import { type E2EStack, stackUnavailable, startE2EStack } from "./e2e-stack.js";
 import { eventually } from "./eventually.js";
 import { PrometheusApi } from "./prometheus-api.js";
@@ -25,6 +26,8 @@ const SERVICE = OTEL_DEFAULTS.OTEL_SERVICE_NAME.value;
 /** Random requests of the traffic mix, plus a few of every kind so each route and outcome is present. */
 const RANDOM_REQUESTS = 240;
 const EACH_KIND = 3;
+/** Random requests of the traffic mix to the regressor. */
+const REGRESSOR_REQUESTS = 60;
 /** Requests to version 1 while it is unloaded: the `unavailable` outcome. */
 const WHILE_UNLOADED = 4;
 /** How long the pipeline may take to show a request, with the e2e intervals (about 1 s each). */
@@ -37,6 +40,7 @@ const skip = stackUnavailable();
 if (skip) process.stderr.write(`[e2e] skipping the end-to-end suite: ${skip}\n`);
 
 let e2e: E2EStack | undefined;
+let served: ServedModels | undefined;
 let prom: PrometheusApi;
 let sent: Sent[] = [];
 let sentTally: Tally;
@@ -65,11 +69,20 @@ const SAMPLE_V1 = ADELIE_V1;
 
 /** Sends a mix the test knows exactly, including a stretch with version 1 unloaded. */
 async function sendKnownMix(): Promise<void> {
-  const target = await discoverTarget(apiUrl(), "penguins", BUNDLED_MODEL_REPOSITORY);
-  mix = new RequestMix(target, seeded(20261122), { missingRate: 0.02 });
+  const repository = served?.repository ?? "";
+  const target = await discoverTarget(apiUrl(), CLASSIFIER, repository);
+  mix = new RequestMix(target, heldOutRecords(repository, target), seeded(20261122), {
+    missingRate: 0.02,
+  });
   const plan: PlannedRequest[] = [];
   for (const [kind] of MIX) for (let i = 0; i < EACH_KIND; i++) plan.push(mix.of(kind));
   for (let i = 0; i < RANDOM_REQUESTS; i++) plan.push(mix.next());
+  // The regressor gets its own held-out rows over both protocols, invalid bodies included.
+  const regressor = await discoverTarget(apiUrl(), REGRESSOR, repository);
+  const regressorMix = new RequestMix(regressor, heldOutRecords(repository, regressor), seeded(18), {
+    missingRate: 0,
+  });
+  for (let i = 0; i < REGRESSOR_REQUESTS; i++) plan.push(regressorMix.next());
   const options = sendOptions();
   sent = (await send(plan, options)).sent;
 
@@ -115,7 +128,8 @@ const HTTP_BY_ROUTE = `sum by (http_route, http_response_status_code) (http_serv
 
 describe.skipIf(skip !== undefined)("the native stack end to end", () => {
   beforeAll(async () => {
-    e2e = await startE2EStack();
+    served = await servedModels();
+    e2e = await startE2EStack({ MODEL_REPOSITORY: served.repository });
     prom = new PrometheusApi(e2e.url("prometheus"));
     process.stdout.write(`[e2e] stack started in ${(e2e.stack.startMs / 1000).toFixed(1)} s\n`);
     await sendKnownMix();
@@ -129,6 +143,7 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
 
   afterAll(async () => {
     await e2e?.stop(failed);
+    served?.remove();
   }, 60_000);
 
   it(
@@ -174,6 +189,7 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
           "penguins 2 success",
           "penguins 2 invalid_input",
           "penguins 1 unavailable",
+          `${REGRESSOR} 1 success`,
         ]),
       );
       let seen: Record<string, number> = {};
@@ -222,6 +238,7 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
         `sum by (model_name, model_version) (traces_span_metrics_calls_total{service_name="${SERVICE}", span_name="inference", model_name!=""})`,
       );
       expect(byModel.map((s) => `${s.metric.model_name} ${s.metric.model_version}`).sort()).toEqual([
+        `${REGRESSOR} 1`,
         "penguins 1",
         "penguins 2",
       ]);
@@ -262,6 +279,58 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
         expect(operations).toContain("inference");
         expect(operations.some((o) => o.startsWith("POST /v"))).toBe(true);
       }
+    },
+    TEST_MS,
+  );
+
+  it(
+    "shows a classifier's class metrics and a regressor's value metrics, one per row served, and neither's on the other",
+    async () => {
+      const rowsServed = (model: string) =>
+        [...sent, ...extra]
+          .filter((s) => s.status === 200 && s.request.expected.inference?.model === model)
+          .reduce((n, s) => n + s.request.rows, 0);
+      const want = {
+        classifierPredictions: rowsServed(CLASSIFIER),
+        classifierConfidence: rowsServed(CLASSIFIER),
+        regressorValues: rowsServed(REGRESSOR),
+        regressorBins: rowsServed(REGRESSOR),
+        regressorClassSeries: 0,
+        classifierValueSeries: 0,
+      };
+      expect(want.regressorValues).toBeGreaterThan(0);
+      const one = async (promql: string) => (await prom.query(promql))[0]?.value ?? 0;
+      const job = `job="${SERVICE}"`;
+      let seen: typeof want | undefined;
+      await eventually(
+        "Prometheus to count every prediction of both models",
+        async () => {
+          seen = {
+            classifierPredictions: await one(`sum(${PROM.predictions}{${job}, model_name="${CLASSIFIER}"})`),
+            classifierConfidence: await one(
+              `sum(${PROM.confidence}_count{${job}, model_name="${CLASSIFIER}"})`,
+            ),
+            regressorValues: await one(
+              `sum(${PROM.predictedValue}_count{${job}, model_name="${REGRESSOR}"})`,
+            ),
+            regressorBins: await one(`sum(${PROM.predictionBinValues}{${job}, model_name="${REGRESSOR}"})`),
+            regressorClassSeries: await one(
+              `count({${job}, model_name="${REGRESSOR}", __name__=~"${PROM.predictions}|${PROM.confidence}_count|${PROM.classBaseline}"})`,
+            ),
+            classifierValueSeries: await one(
+              `count({${job}, model_name="${CLASSIFIER}", __name__=~"${PROM.predictedValue}_count|${PROM.predictionBinValues}"})`,
+            ),
+          };
+          return JSON.stringify(seen) === JSON.stringify(want) ? true : undefined;
+        },
+        { timeoutMs: WAIT_MS, describe: () => JSON.stringify(seen) },
+      );
+      expect(seen).toEqual(want);
+      const tasks = await prom.query(`max by (model_name, model_task) (${PROM.modelInfo}{${job}})`);
+      expect(tasks.map((s) => `${s.metric.model_name} ${s.metric.model_task}`).sort()).toEqual([
+        `${REGRESSOR} regression`,
+        `${CLASSIFIER} classification`,
+      ]);
     },
     TEST_MS,
   );
@@ -362,7 +431,9 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
       );
       const batch = 3;
       const target = await discoverTarget(apiUrl(), "penguins", BUNDLED_MODEL_REPOSITORY);
-      const mix = new RequestMix(target, seeded(7), { missingRate: 0 });
+      const mix = new RequestMix(target, heldOutRecords(BUNDLED_MODEL_REPOSITORY, target), seeded(7), {
+        missingRate: 0,
+      });
       const requests = Array.from({ length: batch }, () => mix.of("v2_version"));
       const t0 = Date.now();
       const result = await send(requests, {

@@ -10,6 +10,21 @@ export interface ExemplarSeries {
   exemplars: { labels: Record<string, string>; value: string; timestamp: number }[];
 }
 
+/** An alerting rule as the rules API reports it. */
+export interface AlertingRuleState {
+  name: string;
+  state: "inactive" | "pending" | "firing";
+  alerts: { labels: Record<string, string>; state: string }[];
+}
+
+export interface RuleGroupState {
+  name: string;
+  file: string;
+  /** When the group was last evaluated, in seconds since the epoch. */
+  lastEvaluation: number;
+  rules: AlertingRuleState[];
+}
+
 export class PrometheusApi {
   constructor(private readonly baseUrl: string) {}
 
@@ -45,5 +60,13 @@ export class PrometheusApi {
       start: String(end - seconds),
       end: String(end),
     });
+  }
+
+  /** The alerting rules, by group, with their state and when each group was last evaluated. */
+  async alertingRules(): Promise<RuleGroupState[]> {
+    const data = await this.get<{
+      groups: { name: string; file: string; lastEvaluation: string; rules: AlertingRuleState[] }[];
+    }>("/api/v1/rules", { type: "alert" });
+    return data.groups.map((g) => ({ ...g, lastEvaluation: Date.parse(g.lastEvaluation) / 1000 }));
   }
 }

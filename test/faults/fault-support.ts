@@ -11,7 +11,7 @@ import { seeded } from "../../traffic/random.js";
 import { type Kind, type PlannedRequest, RequestMix } from "../../traffic/request-mix.js";
 import type { Sent } from "../../traffic/sender.js";
 import { tally } from "../../traffic/tally.js";
-import { discoverTarget } from "../../traffic/target.js";
+import { discoverTarget, heldOutRecords } from "../../traffic/target.js";
 
 /**
  * What the fault tests share: a Prometheus client that asks about a past instant, starting and killing
@@ -157,7 +157,7 @@ export async function validRequests(
   seed: number,
 ): Promise<() => PlannedRequest> {
   const target = await discoverTarget(apiUrl, "penguins", BUNDLED_MODEL_REPOSITORY);
-  const mix = new RequestMix(target, seeded(seed), {
+  const mix = new RequestMix(target, heldOutRecords(BUNDLED_MODEL_REPOSITORY, target), seeded(seed), {
     missingRate: 0,
     batchSizes: [
       [1, 3],

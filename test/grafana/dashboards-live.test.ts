@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DASHBOARD_INTERVAL } from "../../contract/recorded-series.js";
 import { scrapeInterval } from "../../grafana/src/provisioning.js";
-import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
 import { seeded } from "../../traffic/random.js";
 import { type PlannedRequest, RequestMix } from "../../traffic/request-mix.js";
 import { send } from "../../traffic/sender.js";
-import { discoverTarget } from "../../traffic/target.js";
+import { discoverTarget, heldOutRecords } from "../../traffic/target.js";
 import { type E2EStack, stackUnavailable, startE2EStack } from "../e2e/e2e-stack.js";
 import { eventually } from "../e2e/eventually.js";
+import { CLASSIFIER, REGRESSOR, type ServedModels, servedModels } from "../support/served-models.js";
 import { committedDashboards, type PanelJson, type Target } from "./dashboard-json.js";
 import { type Exemption, LIVE_EXEMPTIONS, type LiveContext } from "./live-exemptions.js";
 import { LiveDashboard, type QueryResult, relativeMs } from "./live-queries.js";
@@ -44,6 +44,7 @@ function scrapeMs(): number {
 
 describe.skipIf(skip !== undefined)("the dashboards on a live stack", () => {
   let e2e: E2EStack | undefined;
+  let served: ServedModels | undefined;
   let failed = false;
   const trickle = new AbortController();
   let trickling: Promise<unknown> = Promise.resolve();
@@ -51,14 +52,21 @@ describe.skipIf(skip !== undefined)("the dashboards on a live stack", () => {
   const prometheus = () => e2e?.url("prometheus") ?? "";
 
   beforeAll(async () => {
-    e2e = await startE2EStack();
+    served = await servedModels();
+    e2e = await startE2EStack({ MODEL_REPOSITORY: served.repository });
     say(`stack started in ${(e2e.stack.startMs / 1000).toFixed(1)} s`);
     const api = e2e.url("api");
-    const target = await discoverTarget(api, "penguins", BUNDLED_MODEL_REPOSITORY);
-    const mix = new RequestMix(target, seeded(6), { missingRate: 0.05 });
+    const models = served.repository;
+    const target = await discoverTarget(api, CLASSIFIER, models);
+    const mix = new RequestMix(target, heldOutRecords(models, target), seeded(6), { missingRate: 0.05 });
+    // The regressor's panels need its traffic too.
+    const regressor = await discoverTarget(api, REGRESSOR, models);
+    const regressorMix = new RequestMix(regressor, heldOutRecords(models, regressor), seeded(6), {
+      missingRate: 0,
+    });
     const options = { baseUrl: api, rate: Number.POSITIVE_INFINITY, concurrency: 8 };
     await send(
-      Array.from({ length: INITIAL_REQUESTS }, () => mix.next()),
+      Array.from({ length: INITIAL_REQUESTS }, (_, i) => (i % 4 === 3 ? regressorMix : mix).next()),
       options,
     );
 
@@ -81,7 +89,7 @@ describe.skipIf(skip !== undefined)("the dashboards on a live stack", () => {
     // Rates need fresh samples and the span metrics attach exemplars to flushes after their spans: keep a
     // steady trickle going while the panels are queried.
     function* forever() {
-      for (;;) yield mix.next();
+      for (let i = 0; ; i++) yield (i % 4 === 3 ? regressorMix : mix).next();
     }
     trickling = send(forever(), { ...options, rate: TRICKLE_PER_SECOND, signal: trickle.signal });
     live = committedDashboards().map(
@@ -99,6 +107,7 @@ describe.skipIf(skip !== undefined)("the dashboards on a live stack", () => {
     trickle.abort();
     await trickling;
     await e2e?.stop(failed);
+    served?.remove();
   }, 60_000);
 
   const ctx: LiveContext = {

@@ -50,11 +50,11 @@ export const REFERENCES = JSON.parse(readFileSync(`${FIXTURES}references.json`, 
   Reference
 >;
 
-/** Arguments of `npm run model -- add` for a fixture. */
-export function addArgs(fixture: Fixture, repository: string, version = "1"): string[] {
+/** Arguments of `npm run model -- add` for a fixture (`file`: its folder, when served under another name). */
+export function addArgs(fixture: Fixture, repository: string, version = "1", file = fixture.name): string[] {
   return [
     "add",
-    ...["--name", fixture.name, "--version", version, "--onnx", `${FIXTURES}${fixture.name}/model.onnx`],
+    ...["--name", fixture.name, "--version", version, "--onnx", `${FIXTURES}${file}/model.onnx`],
     ...["--data", TRAIN_CSV, "--label", fixture.label, "--repository", repository],
     ...(fixture.features ? ["--features", fixture.features] : []),
     ...["--date", "2026-12-06"],

@@ -34,6 +34,7 @@ describe("penguins training", () => {
       expect(readFileSync(new URL("profile.json", dir), "utf8")).toBe(
         `${JSON.stringify(trained.profile, null, 2)}\n`,
       );
+      expect(readFileSync(new URL("heldout.csv", dir), "utf8")).toBe(trained.heldOutCsv);
     },
   );
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toPredictions } from "../../ml-api/src/inference/prediction.js";
+import { readOutput, toPredictions } from "../../ml-api/src/inference/prediction.js";
 
 describe("post-processing", () => {
   it("labels each row with its most probable class, its confidence and the margin over the runner-up", () => {
@@ -21,5 +21,51 @@ describe("post-processing", () => {
     const [p] = toPredictions(Float32Array.from([0.4, 0.4, 0.2]), ["a", "b", "c"]);
     expect(p?.label).toBe("a");
     expect(p?.margin).toBe(0);
+  });
+
+  it("applies softmax to logits, row by row, however large", () => {
+    const binding = {
+      task: "classification",
+      name: "logits",
+      elementType: "float32",
+      scores: "logits",
+      singleColumn: false,
+    } as const;
+    const out = readOutput(binding, Float32Array.from([1000, 1000, 0, 0, Math.log(3), 0]), ["a", "b"]);
+    if (out.task !== "classification") throw new Error("not a classification");
+    expect(Array.from(out.probabilities)).toEqual([
+      0.5,
+      0.5,
+      0.5,
+      0.5,
+      expect.closeTo(0.75, 6),
+      expect.closeTo(0.25, 6),
+    ]);
+  });
+
+  it("completes a binary model's single probability column, or its logit through the logistic function", () => {
+    const probabilities = {
+      task: "classification",
+      name: "p",
+      elementType: "float64",
+      scores: "probabilities",
+      singleColumn: true,
+    } as const;
+    const p = readOutput(probabilities, Float64Array.from([0.9, 0.2]), ["no", "yes"]);
+    if (p.task !== "classification") throw new Error("not a classification");
+    expect(Array.from(p.probabilities)).toEqual([expect.closeTo(0.1), 0.9, 0.8, 0.2]);
+    expect(p.predictions.map((x) => x.label)).toEqual(["yes", "no"]);
+    const logit = readOutput({ ...probabilities, scores: "logits" }, Float64Array.from([0]), ["no", "yes"]);
+    if (logit.task !== "classification") throw new Error("not a classification");
+    expect(Array.from(logit.probabilities)).toEqual([0.5, 0.5]);
+  });
+
+  it("passes a regressor's values through", () => {
+    const out = readOutput(
+      { task: "regression", name: "variable", elementType: "float32" },
+      Float32Array.from([1.5, -2]),
+      [],
+    );
+    expect(out).toEqual({ task: "regression", values: Float32Array.from([1.5, -2]) });
   });
 });

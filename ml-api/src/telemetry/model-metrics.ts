@@ -10,7 +10,6 @@ import {
   METRICS,
   type MetricSpec,
   MODEL_STATES,
-  type ModelState,
   OUTCOMES,
   type Outcome,
   PHASES,
