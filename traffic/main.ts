@@ -90,7 +90,7 @@ async function sendFeedback(
   const labelColumn = values["label-column"] as string | undefined;
   let rows: LabelledRow[];
   try {
-    rows = labelledRows(profile, records, labelColumn);
+    rows = labelledRows(profile, target.profiles.values(), records, labelColumn);
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : error}\n`);
     process.exit(2);
