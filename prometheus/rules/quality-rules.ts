@@ -127,7 +127,7 @@ export function qualityGroups(scale: Timescale): RuleGroup[] {
           alert: "ModelAccuracyBelowBaseline",
           expr: `${q.accuracyUpper}\n< on (${mv})\n(${baseline} - ${num(QUALITY.accuracyMargin)})`,
           for: d(QUALITY.accuracyFor),
-          severity: "warning",
+          severity: "critical",
           labels: telemetry,
           summary:
             "Model {{ $labels.model_name }} version {{ $labels.model_version }} is right on at most {{ $value | humanizePercentage }} of labelled predictions",

@@ -12,7 +12,11 @@ import { address, freePorts, type Ports } from "../../stack/ports.js";
 import { waitUntilReady } from "../../stack/readiness.js";
 import { type RunningStack, startStack } from "../../stack/stack.js";
 import { Supervised } from "../../stack/supervisor.js";
+import { FeedbackLoop } from "../../traffic/feedback-loop.js";
+import { labelledRows } from "../../traffic/labelled-rows.js";
+import { seeded } from "../../traffic/random.js";
 import { v2Body } from "../../traffic/request-mix.js";
+import { readRecords } from "../../traffic/row-replay.js";
 import { E2E_TUNING, stackUnavailable } from "../e2e/e2e-stack.js";
 import { eventually } from "../e2e/eventually.js";
 import { repositoryWithHeavyVersion } from "./heavy-model.js";
@@ -433,6 +437,58 @@ describe.skipIf(unavailable !== undefined)("alerts delivered end to end", () => 
         email("[inferwatch RESOLVED", "CollectorDown", fix),
       ]);
       record("collector restarted -> CollectorDown resolved", fix, resolvedSlack, resolvedMail);
+    },
+    PHASE_MS,
+  );
+
+  it(
+    "pages ModelAccuracyBelowBaseline by Slack and email when the labels say the model is wrong, and resolves when they say it is right again",
+    async () => {
+      const profile = JSON.parse(
+        readFileSync(join(models, MODEL, "2", "profile.json"), "utf8"),
+      ) as ModelProfile;
+      const records = readRecords(join(models, MODEL, "2", "heldout.csv"));
+      const rows = labelledRows(profile, [profile], records, "species");
+      const labels = (labelNoise: number, signal: AbortSignal) =>
+        new FeedbackLoop(rows, seeded(3), {
+          predictUrl: apiUrl(""),
+          feedbackUrl: apiUrl(""),
+          model: MODEL,
+          authorization: stack?.controlAuthorization ?? "",
+          share: 1,
+          delayMs: 0,
+          labelNoise,
+          classes: profile.classes,
+          signal,
+        }).run(Number.POSITIVE_INFINITY, 4);
+
+      const fault = Date.now();
+      const flipping = new AbortController();
+      const flipped = labels(1, flipping.signal);
+      const [slack, mail] = await Promise.all([
+        slackMessage("/slack/alerts", "[FIRING", "ModelAccuracyBelowBaseline", fault),
+        email("[inferwatch FIRING", "ModelAccuracyBelowBaseline", fault),
+      ]).finally(() => flipping.abort());
+      const sent = await flipped;
+      record("every label flipped -> ModelAccuracyBelowBaseline", fault, slack, mail);
+      expect(sent.flipped).toBe(sent.accepted);
+      expect(slackTitle(slack)).toBe(`[FIRING:1] ModelAccuracyBelowBaseline ${MODEL} (critical)`);
+      expect(mail.mail.subject).toMatch(
+        new RegExp(
+          `^\\[inferwatch FIRING:1 critical\\] ModelAccuracyBelowBaseline ${MODEL}: Model ${MODEL} version \\d+ is right on at most`,
+        ),
+      );
+
+      const fix = Date.now();
+      const truthful = new AbortController();
+      const honest = labels(0, truthful.signal);
+      const [resolvedSlack, resolvedMail] = await Promise.all([
+        slackMessage("/slack/alerts", "[RESOLVED]", "ModelAccuracyBelowBaseline", fix),
+        email("[inferwatch RESOLVED", "ModelAccuracyBelowBaseline", fix),
+      ]).finally(() => truthful.abort());
+      await honest;
+      record("labels right again -> ModelAccuracyBelowBaseline resolved", fix, resolvedSlack, resolvedMail);
+      expect((resolvedSlack.body as SlackMessage).attachments[0]?.color).toBe("good");
     },
     PHASE_MS,
   );

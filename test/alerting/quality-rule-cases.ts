@@ -92,7 +92,7 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
         alert: "ModelAccuracyBelowBaseline",
         expect: [
           {
-            labels: { ...PENGUINS_V2, severity: "warning", ...DEPENDS },
+            labels: { ...PENGUINS_V2, severity: "critical", ...DEPENDS },
             summary: "Model penguins version 2 is right on at most 63.24% of labelled predictions",
             description: `Over the last 1h, model penguins version 2 on ${API_JOB} was right on 60% of the predictions labelled (600 labels); with 95% confidence its accuracy is at most 63.24%, more than 5 points below the held-out accuracy on its card (97%).`,
           },
