@@ -91,6 +91,14 @@ export function spawnApi(env: Record<string, string> = {}): Promise<ApiProcess> 
 }
 
 /** The ML API started the way production starts it: the OpenTelemetry SDK loaded first. */
-export function spawnInstrumentedApi(env: Record<string, string> = {}): Promise<ApiProcess> {
-  return spawnListening("ml-api/src/main.ts", env, ["--import", "./ml-api/src/telemetry/register.ts"]);
+export function spawnInstrumentedApi(
+  env: Record<string, string> = {},
+  options: { startTimeoutMs?: number } = {},
+): Promise<ApiProcess> {
+  return spawnListening(
+    "ml-api/src/main.ts",
+    env,
+    ["--import", "./ml-api/src/telemetry/register.ts"],
+    options,
+  );
 }

@@ -20,6 +20,9 @@ import type { VersionView } from "../inference/model-registry.js";
 import type { HistogramCell } from "./histogram-cell.js";
 import type { HistogramCells } from "./histogram-cells.js";
 
+/** Classifiers with at most this many classes get their whole confusion matrix at zero (zeroConfusion). */
+const MAX_ZEROED_CLASSES = 12;
+
 export interface InferenceRecord {
   model: string;
   version: string;
@@ -82,6 +85,8 @@ export class ModelMetrics {
   private readonly authFailures;
   /** Series per model name, then per version. */
   private readonly series = new Map<string, Map<string, VersionSeries>>();
+  /** Versions whose confusion matrix has been written at zero, as `model\u0000version`. */
+  private readonly zeroed = new Set<string>();
 
   constructor(
     meter: Meter,
@@ -144,6 +149,28 @@ export class ModelMetrics {
     );
     series.absoluteError.record(error);
     this.squaredError.add(error * error, series.attributes);
+  }
+
+  /**
+   * Every cell of a small classifier's confusion matrix exists from the version's first collection, at zero,
+   * so that increase() over a window starts from a sample of 0 for every pair: the recorded accuracy is then
+   * the exact ratio of the labels, where a series appearing with its first count would be extrapolated on
+   * its own. Large class sets are left sparse, as K² series would cost more than the exactness is worth.
+   */
+  private zeroConfusion(model: string, version: string, classes: readonly string[]): void {
+    const key = `${model}\u0000${version}`;
+    if (classes.length > MAX_ZEROED_CLASSES || this.zeroed.has(key)) return;
+    this.zeroed.add(key);
+    for (const predicted of classes) {
+      for (const actual of classes) {
+        this.feedback.add(0, {
+          [ATTR.model]: model,
+          [ATTR.version]: version,
+          [ATTR.predictedClass]: predicted,
+          [ATTR.feedbackClass]: actual,
+        });
+      }
+    }
   }
 
   recordFeedbackRejection(model: string, reason: FeedbackRejection): void {
@@ -252,6 +279,7 @@ export class ModelMetrics {
           const drift = traffic.predictionPsi();
           if (drift !== undefined) result.observe(predictionPsi, drift, model);
         }
+        this.zeroConfusion(v.name, v.version, traffic.profile.classes);
         traffic.profile.classes.forEach((c, i) => {
           const attrs = { ...model, [ATTR.predictedClass]: c };
           result.observe(predictions, traffic.predictions[i] ?? 0, attrs);
