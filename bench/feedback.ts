@@ -50,7 +50,7 @@ const inProcess = [
   ["remember (dedup)", nsPer(200_000, (i) => seen.firstTime(`k${i}`))],
 ] as const;
 
-const api = await spawnListening("ml-api/src/main.ts", { LOG_LEVEL: "warn" }, [], {
+const api = await spawnListening("ml-api/src/main.ts", { LOG_LEVEL: "info" }, [], {
   startTimeoutMs: 120_000,
 });
 const url = `http://127.0.0.1:${api.port}`;
