@@ -3,7 +3,7 @@ import { API_JOB } from "../../prometheus/rules/pipeline-alerts.js";
 /** What the rule cases (rule-cases.ts, quality-rule-cases.ts) share: the source's labels and series shapes. */
 
 export const JOB = `job="${API_JOB}"`;
-export const INSTANCE = `instance="10.0.0.1:8002"`;
+const INSTANCE = `instance="10.0.0.1:8002"`;
 export const API = `${JOB}, ${INSTANCE}`;
 export const INFER_ROUTE = `http_route="/v2/models/:name/infer", http_request_method="POST"`;
 export const MODEL = `model_name="penguins", model_version="2"`;

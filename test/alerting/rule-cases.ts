@@ -10,7 +10,6 @@ import {
   flat,
   grows,
   INFER_ROUTE,
-  INSTANCE,
   JOB,
   MODEL,
   REGRESSOR,
