@@ -198,7 +198,8 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
       expect(sentTally.unexpected.map((s) => `${s.request.kind} ${s.request.path} -> ${s.status}`)).toEqual(
         [],
       );
-      expect(repositoryCalls.map((r) => r.status)).toEqual([200, 200]);
+      // Unload, load, two feedback requests, and one feedback request without the control token.
+      expect(repositoryCalls.map((r) => r.status)).toEqual([200, 200, 200, 200, 401]);
     },
     TEST_MS,
   );

@@ -10,6 +10,7 @@ import { send } from "../../traffic/sender.js";
 import { discoverTarget, heldOutRecords } from "../../traffic/target.js";
 import { type E2EStack, stackUnavailable, startE2EStack } from "../e2e/e2e-stack.js";
 import { eventually } from "../e2e/eventually.js";
+import { EXPORTED, type Fixture } from "../support/exported-models.js";
 import { CLASSIFIER, REGRESSOR, type ServedModels, servedModels } from "../support/served-models.js";
 import { committedDashboards, type PanelJson, type Target } from "./dashboard-json.js";
 import { type Exemption, LIVE_EXEMPTIONS, type LiveContext } from "./live-exemptions.js";
@@ -92,13 +93,14 @@ describe.skipIf(skip !== undefined)("the dashboards on a live stack", () => {
     // Labels for both models (a fifth of the classifier's flipped), a forged id and a write without the
     // token: the quality dashboard's panels.
     const authorization = e2e.stack.controlAuthorization;
-    for (const [name, labelNoise] of [
-      [CLASSIFIER, 0.2],
-      [REGRESSOR, 0],
+    const regressorFixture = EXPORTED.find((f) => f.task === "regression") as Fixture;
+    for (const [name, labelColumn, labelNoise] of [
+      [CLASSIFIER, "species", 0.2],
+      [REGRESSOR, regressorFixture.label, 0],
     ] as const) {
       const t = await discoverTarget(api, name, models);
       const profile = t.profiles.get(t.latest) as ModelProfile;
-      const rows = labelledRows(profile, t.profiles.values(), heldOutRecords(models, t));
+      const rows = labelledRows(profile, t.profiles.values(), heldOutRecords(models, t), labelColumn);
       await new FeedbackLoop(rows, seeded(7), {
         predictUrl: api,
         feedbackUrl: api,
