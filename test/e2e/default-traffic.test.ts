@@ -15,7 +15,7 @@ import { PrometheusApi, type RuleGroupState } from "./prometheus-api.js";
 /**
  * What `npm run traffic` sends by default (real held-out rows, replayed as they are) is what a healthy model
  * sees, so no model alert may even go pending on it, for a classifier or a regressor. The same stack then
- * takes drifted rows and FeatureDrift must go pending: the check can fail.
+ * takes drifted rows and the drift alerts must go pending: the check can fail.
  */
 
 const SERVICE = OTEL_DEFAULTS.OTEL_SERVICE_NAME.value;
@@ -114,21 +114,33 @@ describe.skipIf(skip !== undefined)("default traffic on a healthy stack", () => 
   );
 
   it(
-    "does raise FeatureDrift when the same rows come in drifted",
+    "does raise FeatureDrift and, for the regressor, PredictionDrift when the same rows come in drifted",
     async () => {
-      const mix = await mixFor(CLASSIFIER, { feature: "bill_length_mm", std: 3 });
-      const plan = Array.from({ length: REQUESTS[CLASSIFIER] ?? 0 }, () => mix.of("v1_named"));
-      await send(plan, { baseUrl: api(), rate: Number.POSITIVE_INFINITY, concurrency: 8 });
-      let states: string[] = [];
+      const drifted = [
+        { model: CLASSIFIER, feature: "bill_length_mm" },
+        { model: REGRESSOR, feature: "flipper_length_mm" },
+      ];
+      for (const { model, feature } of drifted) {
+        const mix = await mixFor(model, { feature, std: 3 });
+        const plan = Array.from({ length: REQUESTS[model] ?? 0 }, () => mix.of("v1_named"));
+        await send(plan, { baseUrl: api(), rate: Number.POSITIVE_INFINITY, concurrency: 8 });
+      }
+      const want = [
+        `FeatureDrift ${CLASSIFIER} bill_length_mm`,
+        `FeatureDrift ${REGRESSOR} flipper_length_mm`,
+        `PredictionDrift ${REGRESSOR} `,
+      ];
+      let active: string[] = [];
       await eventually(
-        "FeatureDrift to go pending for bill_length_mm",
+        "FeatureDrift and PredictionDrift to go pending",
         async () => {
           const rules = modelGroups(await prom.alertingRules()).flatMap((g) => g.rules);
-          const drift = rules.find((r) => r.name === "FeatureDrift");
-          states = drift?.alerts.map((a) => `${a.labels.feature_name} ${a.state}`) ?? [];
-          return states.some((s) => s.startsWith("bill_length_mm ")) ? true : undefined;
+          active = rules.flatMap((r) =>
+            r.alerts.map((a) => `${r.name} ${a.labels.model_name} ${a.labels.feature_name ?? ""}`),
+          );
+          return want.every((w) => active.includes(w)) ? true : undefined;
         },
-        { timeoutMs: WAIT_MS, describe: () => states.join(", ") },
+        { timeoutMs: WAIT_MS, describe: () => active.join(", ") },
       );
     },
     TEST_MS,
