@@ -1,8 +1,9 @@
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Ajv } from "ajv";
+import { PACKAGE_ROOT } from "./package-root.js";
 
 /** The trained models of this repository (from `src/` and `dist/` alike); `MODEL_REPOSITORY` points elsewhere. */
-export const BUNDLED_MODEL_REPOSITORY = fileURLToPath(new URL("../models", import.meta.url));
+export const BUNDLED_MODEL_REPOSITORY = join(PACKAGE_ROOT, "ml-api", "models");
 
 /**
  * Every setting of the ML API, from environment variables. The schema is the single source of truth: its
@@ -109,6 +110,28 @@ const SETTINGS = {
     default: 1_000_000,
     description:
       "Prediction ids a replica remembers so a repeated label counts once: always the last half of this many, at most this many (about 100 bytes each).",
+  },
+  TELEMETRY_PROFILE: {
+    type: "string",
+    enum: ["full", "production"],
+    default: "full",
+    description:
+      "`full` exports every trace. `production` exports the trace of every failed request (a 5xx or a failed inference), of every request that took `TRACE_SLOW_SECONDS` or longer, and `TRACE_KEEP_RATIO` of the rest, chosen by trace id; the API decides when a request ends, so the traces it drops cost no export. Request and inference counts, latency histograms and drift are metrics and stay exact in both; span metrics count only the traces exported.",
+  },
+  TRACE_KEEP_RATIO: {
+    type: "number",
+    minimum: 0,
+    maximum: 1,
+    default: 0.1,
+    description:
+      "With `TELEMETRY_PROFILE=production`: share of the traces neither failed nor slow that are exported.",
+  },
+  TRACE_SLOW_SECONDS: {
+    type: "number",
+    exclusiveMinimum: 0,
+    default: 0.1,
+    description:
+      "With `TELEMETRY_PROFILE=production`: a request that took this long or longer keeps its trace. The default is the inference latency SLO's threshold (a test checks the two agree).",
   },
   LOG_LEVEL: {
     type: "string",

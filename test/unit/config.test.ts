@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { SLO } from "../../contract/alerting-config.js";
 import { BUNDLED_MODEL_REPOSITORY, ConfigError, loadConfig } from "../../ml-api/src/config.js";
 
 describe("configuration from the environment", () => {
@@ -20,5 +21,10 @@ describe("configuration from the environment", () => {
     expect(() => loadConfig({ PORT: "70000", SHUTDOWN_TIMEOUT_MS: "-1" })).toThrow(
       /PORT must be <= 65535; SHUTDOWN_TIMEOUT_MS must be >= 0/,
     );
+  });
+
+  it("keeps the trace of a request as slow as the latency SLO's threshold by default", () => {
+    // The API does not import contract/alerting-config.ts: it reads .env.example, which the image lacks.
+    expect(loadConfig({}).TRACE_SLOW_SECONDS).toBe(SLO.latencyThresholdSeconds);
   });
 });

@@ -5,7 +5,7 @@ import { binIndex } from "../inference/bin-index.js";
 
 /**
  * One explicit-bucket histogram series with its attribute set fixed when it is created, so a record is a
- * bucket search and four additions.
+ * bucket search and four additions. Part of the SDK workaround in histogram-cells.ts, and goes with it.
  */
 export class HistogramCell {
   private readonly counts: number[];

@@ -20,10 +20,16 @@ export interface HistogramSpec {
 
 /**
  * One instrumentation scope's histograms, recorded into cells bound to their attribute sets and handed to
- * the metric readers as a MetricProducer. The SDK's instruments hash the attribute set on every record
- * (sorted keys, then JSON); a single-row request records eight model histograms, and that hashing was the
- * largest single cost of the SDK's metrics here. Points are cumulative, and a cell nothing was recorded into
- * is not exported, so the output is what the SDK's own histograms would give.
+ * the metric readers as a MetricProducer. Points are cumulative, and a cell nothing was recorded into is not
+ * exported, so the output is what the SDK's own histograms would give.
+ *
+ * SDK workaround. Saves: the SDK's instruments hash the attribute set on every record (sorted keys, then
+ * JSON), and a single-row request records eight model histograms; `npm run bench -- instructions` against a
+ * build that records them through the SDK measures the difference (docs/performance.md, "SDK
+ * workarounds"). Upstream: open-telemetry/opentelemetry-js#6100 (attribute hashing on the record path;
+ * #6515 proposes a faster hash). Can go when a release records without that cost: then the same bench shows
+ * no difference, and this class, histogram-cell.ts, model-histograms.ts and metric-readers.ts give way to
+ * the SDK's histograms and NodeSDK's own readers.
  */
 export class HistogramCells implements MetricProducer {
   private readonly series = new Map<HistogramSpec, HistogramCell[]>();

@@ -5,19 +5,20 @@ import { setGlobalErrorHandler } from "@opentelemetry/core";
 import { envDetector, hostDetector, osDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
+import type { Config } from "../config.js";
 import { SERVER_VERSION } from "../server-info.js";
-import { CellMeterProvider } from "./cell-meter-provider.js";
 import type { ExportFailureLog } from "./export-failure-log.js";
 import { metricReadersFromEnv, prometheusExporterPort } from "./metric-readers.js";
 import { modelHistograms } from "./model-histograms.js";
 import { applyOtelDefaults } from "./otel-defaults.js";
 import { RequestContextManager } from "./request-context-manager.js";
+import { keepingSpanProcessors } from "./span-processors.js";
 
 /** `service.instance.id` is incubating in semantic conventions, so the package exports it only there. */
 const ATTR_SERVICE_INSTANCE_ID = "service.instance.id";
 
 /** The HTTP instrumentation's name, which is also its key in the auto-instrumentations' configuration. */
-export const HTTP_INSTRUMENTATION = "@opentelemetry/instrumentation-http";
+const HTTP_INSTRUMENTATION = "@opentelemetry/instrumentation-http";
 
 export interface Telemetry {
   /** Receives export failures; set once the logger exists. */
@@ -27,11 +28,14 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
+/** The API's own settings the telemetry reads. */
+export type TelemetrySettings = Pick<Config, "TELEMETRY_PROFILE" | "TRACE_KEEP_RATIO" | "TRACE_SLOW_SECONDS">;
+
 /**
- * Starts the OpenTelemetry Node SDK, configured by the standard OTEL_* variables. Called before the app is
- * imported, so the instrumentations patch http and pino as they load.
+ * Starts the OpenTelemetry Node SDK, configured by the standard OTEL_* variables and `settings`. Called
+ * before the app is imported, so the instrumentations patch http and pino as they load.
  */
-export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
+export function startTelemetry(env: NodeJS.ProcessEnv, settings: TelemetrySettings): Telemetry {
   applyOtelDefaults(env);
   const scrapePort = prometheusExporterPort(env);
   const telemetry: Telemetry = {
@@ -57,7 +61,6 @@ export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
     },
     DiagLogLevel.WARN,
   );
-  const httpMeterProvider = new CellMeterProvider();
   const instrumentations = getNodeAutoInstrumentations({
     "@opentelemetry/instrumentation-pino": { disableLogSending: true },
     [HTTP_INSTRUMENTATION]: {
@@ -77,15 +80,17 @@ export function startTelemetry(env: NodeJS.ProcessEnv): Telemetry {
     }),
     resourceDetectors: [envDetector, hostDetector, osDetector],
     contextManager: new RequestContextManager(),
-    metricReaders: metricReadersFromEnv(env, [modelHistograms, httpMeterProvider]),
+    metricReaders: metricReadersFromEnv(env, [modelHistograms]),
     instrumentations,
+    // The full profile leaves the span processors to NodeSDK.
+    spanProcessors:
+      settings.TELEMETRY_PROFILE === "production"
+        ? keepingSpanProcessors(env, {
+            ratio: settings.TRACE_KEEP_RATIO,
+            slowSeconds: settings.TRACE_SLOW_SECONDS,
+          })
+        : undefined,
   });
   sdk.start();
-  // After start, which gave every instrumentation the SDK's meter provider and made it the global one.
-  for (const instrumentation of instrumentations) {
-    if (instrumentation.instrumentationName === HTTP_INSTRUMENTATION) {
-      instrumentation.setMeterProvider(httpMeterProvider);
-    }
-  }
   return telemetry;
 }
