@@ -194,9 +194,11 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
             `unless on (${list(BY_MODEL)})`,
             `${sumBy(BY_MODEL, `rate(${requests}[${d(MODEL.noTrafficWindow)}])`)} > 0`,
             // Traffic that stopped, not traffic that never came: a model that has served no request since
-            // the API started (a fresh stack, a model loaded ahead of its clients) is not an incident.
+            // the API started (a fresh stack, a model loaded ahead of its clients) is not an incident. Its
+            // requests counted a window ago, not now: a counter pushed for the first time has one sample and
+            // no rate yet, which would make traffic that just started look like traffic that stopped.
             `and on (${list(BY_MODEL)})`,
-            `${sumBy(BY_MODEL, requests)} > 0`,
+            `${sumBy(BY_MODEL, `${requests} offset ${d(MODEL.noTrafficWindow)}`)} > 0`,
           ].join("\n"),
           for: d(MODEL.noTrafficFor),
           severity: "info",
