@@ -101,13 +101,17 @@ const samples = (from: Prom, at: number, seconds: number): Promise<Held> => from
 
 const sampleCount = (held: Held) => held.reduce((n, s) => n + s.values.length, 0);
 
-/** Waits until the receiver holds exactly what the stack's Prometheus holds in the window. */
+/**
+ * Waits until the receiver holds exactly what the stack's Prometheus holds in the window. Both are read on
+ * every poll: pushed samples may still land in the window (the out-of-order window) after a first read.
+ */
 async function sameInReceiver(at: number, seconds: number): Promise<Held> {
-  const local = await samples(prom, at, seconds);
+  let local: Held = [];
   let remote: Held = [];
   await eventually(
     "the receiver to hold the same samples",
     async () => {
+      local = await samples(prom, at, seconds);
       remote = await samples(receiver, at, seconds);
       return JSON.stringify(remote) === JSON.stringify(local) ? true : undefined;
     },
