@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { MIN_EVENTS_IN_LONG_WINDOW } from "../contract/alerting-config.js";
 import { OTEL_DEFAULTS } from "../ml-api/src/telemetry/otel-defaults.js";
 import { EXTERNAL, JOBS } from "../prometheus/rules/rule-inputs.js";
-import { startScratchStack } from "../stack/scratch-stack.js";
+import { type ScratchStack, startScratchStack } from "../stack/scratch-stack.js";
 import { eventually } from "../test/e2e/eventually.js";
 import { PrometheusApi } from "../test/e2e/prometheus-api.js";
 import { seeded } from "../traffic/random.js";
@@ -135,10 +135,10 @@ async function timeFault(
   return timings;
 }
 
-async function repository(apiUrl: string, action: "load" | "unload"): Promise<void> {
-  const res = await fetch(`${apiUrl}/v2/repository/models/${MODEL}/${action}`, {
+async function repository(e2e: ScratchStack, action: "load" | "unload"): Promise<void> {
+  const res = await fetch(`${e2e.url("api")}/v2/repository/models/${MODEL}/${action}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: e2e.stack.controlAuthorization },
     body: "{}",
   });
   if (res.status !== 200) throw new Error(`${action} ${MODEL}: ${res.status} ${await res.text()}`);
@@ -179,7 +179,7 @@ async function round(n: number): Promise<{ timings: Timing[]; notes: string[] }>
     await sleep(random() * JITTER_MS);
     process.stderr.write(`round ${n}: unloading ${MODEL}\n`);
     const unloaded = Date.now();
-    await repository(e2e.url("api"), "unload");
+    await repository(e2e, "unload");
     timings.push(
       ...(await timeFault(
         n,
@@ -190,7 +190,7 @@ async function round(n: number): Promise<{ timings: Timing[]; notes: string[] }>
         receivers,
       )),
     );
-    await repository(e2e.url("api"), "load");
+    await repository(e2e, "load");
 
     const collector = e2e.stack.processes.find((p) => p.name === "otelcol" && !p.exitStatus);
     if (!collector) throw new Error("no running collector");

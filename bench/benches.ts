@@ -32,6 +32,10 @@ export const BENCHES = {
     question: "Latency of an exported 100-tree ensemble next to the bundled MLP, by batch size",
     build: false,
   },
+  feedback: {
+    question: "Cost of issuing prediction ids per prediction, and feedback labels per second on one core",
+    build: false,
+  },
   freshness: { question: "Seconds from a request answered to it being visible in PromQL", build: false },
   "alert-latency": { question: "Seconds from a fault to its alert in Slack and email", build: false },
   "dashboard-queries": {

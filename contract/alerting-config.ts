@@ -113,6 +113,32 @@ export const MODEL = {
   noTrafficFor: 15 * MINUTE,
 } as const;
 
+/**
+ * Model quality from labels (feedback) and from confidence. The guard against noise is one-sided: a
+ * Wilson score bound at `z` (1.645: 95% one-sided), so an alert says "the true accuracy is below X with
+ * 95% confidence", whatever the number of labels; with few labels the bound is wide and nothing fires.
+ */
+export const QUALITY = {
+  /** Windows of the recorded accuracy, macro F1, MAE, RMSE, estimated accuracy and coverage. */
+  windows: [HOUR, DAY],
+  /** The window the alerts read. */
+  alertWindow: HOUR,
+  z: 1.645,
+  /** Realized accuracy's upper bound this far below the card's held-out accuracy warns. */
+  accuracyMargin: 0.05,
+  accuracyFor: 10 * MINUTE,
+  /** Estimated accuracy's upper bound this far below the card's accuracy, with no labels, warns early. */
+  estimatedMargin: 0.1,
+  estimatedFor: 15 * MINUTE,
+  /** Estimated minus realized accuracy beyond the realized bound by this much: confidence no longer means what it did. */
+  estimateGap: 0.15,
+  gapFor: 15 * MINUTE,
+  /** Labels arrived in `labelsHistory` but none in `labelsStoppedWindow` while predictions go on. */
+  labelsHistory: DAY,
+  labelsStoppedWindow: HOUR,
+  labelsStoppedFor: 15 * MINUTE,
+} as const;
+
 /** Pipeline alert timings. */
 export const PIPELINE = {
   collectorDownFor: MINUTE,

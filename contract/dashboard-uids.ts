@@ -5,6 +5,7 @@
 export const DASHBOARD_UIDS = {
   overview: "inferwatch-overview",
   model: "inferwatch-model",
+  quality: "inferwatch-model-quality",
   runtime: "inferwatch-runtime",
   pipeline: "inferwatch-pipeline",
 } as const;

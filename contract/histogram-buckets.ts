@@ -28,3 +28,12 @@ export const LOAD_SECONDS_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 1
 export const RPC_SECONDS_BUCKETS = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10,
 ] as const;
+
+/** Seconds from a prediction to its label: labels arrive from seconds (a click) to days (a chargeback). */
+export const FEEDBACK_DELAY_BUCKETS = [1, 10, 60, 300, 900, 3600, 14_400, 86_400, 259_200, 604_800] as const;
+
+/**
+ * A regressor's absolute error as shares of its training predictions' range: its boundaries are these
+ * times that range, so one set serves models of any scale.
+ */
+export const ABSOLUTE_ERROR_SHARES = [0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1] as const;

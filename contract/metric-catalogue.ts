@@ -1,6 +1,7 @@
 import type { Task } from "../ml-api/src/inference/signature.js";
 import {
   CONFIDENCE_BUCKETS,
+  FEEDBACK_DELAY_BUCKETS,
   LOAD_SECONDS_BUCKETS,
   LOW_CONFIDENCE,
   MARGIN_BUCKETS,
@@ -27,6 +28,10 @@ export const ATTR = {
   loadOutcome: "model.load.outcome",
   reason: "validation.reason",
   predictedClass: "prediction.class",
+  feedbackClass: "feedback.class",
+  feedbackReason: "feedback.reason",
+  qualityMetric: "quality.metric",
+  authReason: "auth.reason",
   predictionBin: "prediction.bin",
   feature: "feature.name",
   bin: "feature.bin",
@@ -42,6 +47,23 @@ export const LOAD_OUTCOMES = ["success", "failure"] as const;
 export type LoadOutcome = (typeof LOAD_OUTCOMES)[number];
 export const MODEL_STATES = ["loading", "ready", "unloaded", "failed"] as const;
 export type ModelState = (typeof MODEL_STATES)[number];
+/** Why a feedback item was not counted (ml-api/src/inference/feedback.ts). */
+export const FEEDBACK_REJECTIONS = [
+  "unknown_id",
+  "wrong_model",
+  "unknown_version",
+  "unknown_class",
+  "not_a_number",
+  "too_old",
+  "duplicate",
+] as const;
+export type FeedbackRejection = (typeof FEEDBACK_REJECTIONS)[number];
+/** Why a write (feedback, load, unload) was refused: no bearer token (401) or a wrong one (403). */
+export const AUTH_FAILURES = ["missing", "wrong"] as const;
+export type AuthFailure = (typeof AUTH_FAILURES)[number];
+/** Held-out quality from the model card, by `quality.metric`. */
+export const BASELINE_METRICS = ["accuracy", "mae", "rmse"] as const;
+export type BaselineMetric = (typeof BASELINE_METRICS)[number];
 /** The version label when a request named no version and none was loaded to choose. */
 export const NO_VERSION = "none";
 
@@ -214,6 +236,65 @@ export const METRICS = {
       "Population stability index of a regressor's predicted values over the sliding window against its training predictions; absent until the window holds enough values.",
     attributes: MODEL,
     task: "regression",
+  },
+  feedback: {
+    name: "inferwatch.feedback",
+    instrument: "counter",
+    unit: "{label}",
+    description:
+      "Labelled predictions by predicted and true class: the confusion matrix, from which accuracy, per-class precision and recall and macro F1 follow.",
+    attributes: [...MODEL, ATTR.predictedClass, ATTR.feedbackClass],
+    task: "classification",
+  },
+  feedbackAbsoluteError: {
+    name: "inferwatch.feedback.absolute_error",
+    instrument: "histogram",
+    unit: "",
+    description:
+      "A regressor's absolute error (predicted minus true value, unsigned) per labelled prediction; its sum over its count is the MAE. Buckets are shares of the version's training prediction range.",
+    attributes: MODEL,
+    task: "regression",
+  },
+  feedbackSquaredError: {
+    name: "inferwatch.feedback.squared_error",
+    instrument: "counter",
+    unit: "",
+    description:
+      "Sum of a regressor's squared errors over labelled predictions; over the absolute-error count, the root of it is the RMSE.",
+    attributes: MODEL,
+    task: "regression",
+  },
+  feedbackDelay: {
+    name: "inferwatch.feedback.delay",
+    instrument: "histogram",
+    unit: "s",
+    description: "Seconds from a prediction to its label's arrival, per accepted label.",
+    attributes: MODEL,
+    buckets: FEEDBACK_DELAY_BUCKETS,
+  },
+  feedbackRejected: {
+    name: "inferwatch.feedback.rejected",
+    instrument: "counter",
+    unit: "{label}",
+    description:
+      "Feedback items not counted, by reason: unknown_id (malformed or forged), wrong_model, unknown_version, unknown_class, not_a_number, too_old, duplicate.",
+    attributes: [ATTR.model, ATTR.feedbackReason],
+  },
+  qualityBaseline: {
+    name: "inferwatch.model.quality.baseline",
+    instrument: "gauge",
+    unit: "",
+    description:
+      "The model card's held-out quality (accuracy for a classifier, MAE and RMSE for a regressor), the baseline realized quality is compared with.",
+    attributes: [...MODEL, ATTR.qualityMetric],
+  },
+  controlAuthFailures: {
+    name: "inferwatch.control.auth.failures",
+    instrument: "counter",
+    unit: "{request}",
+    description:
+      "Writes (feedback, repository load and unload) refused: missing (no bearer token, 401) or wrong (403).",
+    attributes: [ATTR.authReason],
   },
   missing: {
     name: "inferwatch.feature.missing",

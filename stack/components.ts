@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { AlertmanagerRenderOptions } from "../alertmanager/config-render.js";
+import { apiSecretFiles } from "./api-secrets.js";
 import { API_DIST, binary, CONFIGS } from "./layout.js";
 import { address, HOST, PORT_SPECS, type PortName, type Ports } from "./ports.js";
 
@@ -40,6 +41,8 @@ export interface StackSettings {
   retention: string;
   /** Extra environment for the API (e.g. DRIFT_MIN_SAMPLES). */
   apiEnv: Record<string, string>;
+  /** Where the API's control token and prediction id key are kept (stack/api-secrets.ts); unset, in runDir. */
+  apiSecretsDir?: string;
   /**
    * Changes to the rendered Alertmanager config (see alertmanager/config-render.ts); unset, it reads its
    * secrets from alertmanager/secrets/, mails the stack's Mailpit (alertmanagerDelivery) and keeps the
@@ -105,14 +108,22 @@ export function jaegerEnv(ports: Ports): Record<string, string> {
   };
 }
 
+/** Where the stack keeps the API's secrets. */
+export function apiSecretsDir(settings: StackSettings): string {
+  return settings.apiSecretsDir ?? join(settings.runDir, "secrets");
+}
+
 /** The ML API's settings (ml-api/src/config.ts) and OTEL_* variables, as the stack sets them. */
 export function apiEnv(settings: StackSettings): Record<string, string> {
   const { ports, tuning } = settings;
+  const secrets = apiSecretFiles(apiSecretsDir(settings));
   const env: Record<string, string> = {
     PORT: String(ports.api),
     GRPC_PORT: String(ports.apiGrpc),
     HOST,
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://${address(ports.otlpHttp)}`,
+    INFERWATCH_CONTROL_TOKEN_FILE: secrets.controlToken,
+    PREDICTION_ID_KEY_FILE: secrets.predictionIdKey,
   };
   setIf(env, "OTEL_METRIC_EXPORT_INTERVAL", tuning.metricExportIntervalMs);
   setIf(env, "OTEL_BSP_SCHEDULE_DELAY", tuning.spanExportDelayMs);

@@ -26,4 +26,17 @@ sed -n 's|^[[:space:]]*file: \./alertmanager/secrets/\(.*\)$|\1|p' docker-compos
       echo "[compose-init] created empty alertmanager/secrets/$name"
     fi
   done
+# The ML API's control token and prediction id key: random, never empty (the API refuses short ones).
+mkdir -p ml-api/secrets
+chmod 700 ml-api/secrets
+sed -n 's|^[[:space:]]*file: \./ml-api/secrets/\(.*\)$|\1|p' docker-compose.monitoring.yml |
+  while read -r name; do
+    if [ ! -e "ml-api/secrets/$name" ]; then
+      od -An -N32 -tx1 /dev/urandom | tr -d ' \n' >"ml-api/secrets/$name"
+      # The API runs as a non-root user in its image and must read them.
+      chmod 644 "ml-api/secrets/$name"
+      echo "[compose-init] created ml-api/secrets/$name"
+    fi
+  done
+echo "[compose-init] feedback, load and unload need: Authorization: Bearer \$(cat ml-api/secrets/control-token)"
 echo "[compose-init] next: docker compose -f docker-compose.monitoring.yml up -d --build"

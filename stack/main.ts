@@ -5,6 +5,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { apiSecretFiles } from "./api-secrets.js";
 import { urls } from "./components.js";
 import { REPO_ROOT, stackDir } from "./layout.js";
 import { PortError, portsFromEnv } from "./ports.js";
@@ -34,7 +35,8 @@ async function main(): Promise<void> {
   run("bash", ["stack/install.sh"]);
   run("npm", ["run", "--silent", "build"]);
 
-  const settings = { ...npmRunStackSettings(), ports, runDir: join(stackDir(), "run") };
+  const apiSecretsDir = join(stackDir(), "secrets");
+  const settings = { ...npmRunStackSettings(), ports, runDir: join(stackDir(), "run"), apiSecretsDir };
   say(`starting; logs in ${join(settings.runDir, "logs")}`);
   let stack: RunningStack;
   try {
@@ -47,6 +49,9 @@ async function main(): Promise<void> {
   say(`ready in ${(stack.startMs / 1000).toFixed(1)} s`);
   const width = Math.max(...Object.keys(urls(ports)).map((k) => k.length));
   for (const [what, url] of Object.entries(urls(ports))) say(`  ${what.padEnd(width)}  ${url}`);
+  say(
+    `feedback, load and unload need: Authorization: Bearer $(cat ${apiSecretFiles(apiSecretsDir).controlToken})`,
+  );
   say("Ctrl-C stops everything");
 
   let stopping = false;

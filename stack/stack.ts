@@ -1,12 +1,14 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { renderAlertmanagerConfig } from "../alertmanager/config-render.js";
+import { controlAuthorization, ensureApiSecrets } from "./api-secrets.js";
 import {
   ALERTMANAGER_CONFIG_NAME,
   alertmanagerDelivery,
   alertmanagers,
   alertmanagerWebPorts,
   api,
+  apiSecretsDir,
   type Component,
   collector,
   jaeger,
@@ -36,6 +38,8 @@ export interface RunningStack {
   processes: Supervised[];
   /** Rejects when a component exits without being asked to. */
   crashed: Promise<never>;
+  /** The `Authorization` header feedback, load and unload need on this stack's API. */
+  controlAuthorization: string;
   /** Stops the API first (it drains and flushes its telemetry), then the collector, then the rest. */
   stop(): Promise<void>;
 }
@@ -53,6 +57,8 @@ export async function startStack(settings: StackSettings, options: StartOptions 
   await assertPortsFree(settings.ports, stackPortNames(settings));
   const logs = join(settings.runDir, "logs");
   mkdirSync(logs, { recursive: true });
+  const secrets = ensureApiSecrets(apiSecretsDir(settings));
+  for (const path of secrets.created) log(`made ${path} (the API's ${basename(path)}; kept across restarts)`);
   writeFileSync(
     join(settings.runDir, PROMETHEUS_CONFIG_NAME),
     renderPrometheusConfig(readFileSync(CONFIGS.prometheus, "utf8"), {
@@ -120,5 +126,12 @@ export async function startStack(settings: StackSettings, options: StartOptions 
   // Callers that never watch for crashes must not get an unhandled rejection.
   crashed.catch(() => {});
 
-  return { settings, startMs: Date.now() - started, processes, crashed, stop };
+  return {
+    settings,
+    startMs: Date.now() - started,
+    processes,
+    crashed,
+    controlAuthorization: controlAuthorization(secrets),
+    stop,
+  };
 }

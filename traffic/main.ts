@@ -2,12 +2,19 @@
  * `npm run traffic -- [options]`: realistic mixed traffic against the ML API for a while, then a tally of
  * what was sent. `--help` lists the options.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { BUNDLED_MODEL_REPOSITORY } from "../ml-api/src/config.js";
+import { BUNDLED_MODELS_PATH } from "../ml-api/src/bundled-models.js";
+import type { ModelProfile } from "../ml-api/src/inference/profile.js";
+import { apiSecretFiles } from "../stack/api-secrets.js";
+import { REPO_ROOT, stackDir } from "../stack/layout.js";
 import { address, portsFromEnv } from "../stack/ports.js";
+import { FeedbackLoop, type LabelledRow } from "./feedback-loop.js";
+import { labelledRows } from "./labelled-rows.js";
 import { seeded } from "./random.js";
-import { RequestMix, TRAFFIC_MIX } from "./request-mix.js";
-import { numericFeatures, readRecords } from "./row-replay.js";
+import { type ModelTarget, RequestMix, TRAFFIC_MIX } from "./request-mix.js";
+import { type CsvRecord, numericFeatures, readRecords } from "./row-replay.js";
 import { send } from "./sender.js";
 import { formatTally, tally } from "./tally.js";
 import { discoverTarget, heldOutRecords } from "./target.js";
@@ -26,6 +33,12 @@ const HELP = `npm run traffic -- [options]
   --models DIR         model repository to read the training profiles from (default MODEL_REPOSITORY, else
                        the bundled models)
   --seed N             random seed; the same seed sends the same requests (default 1)
+  --feedback SHARE[:D] send the rows one per V1 prediction instead of the mix, and the true label of SHARE of
+                       them (0-1) D seconds later (default 0) to the feedback route
+  --label-column NAME  with --feedback: the rows' column holding the truth (default the one non-feature column)
+  --label-noise P      with --feedback: replace P (0-1) of a classifier's labels by another class
+  --feedback-url URL   with --feedback: send labels to this replica (default --url)
+  --token-file FILE    with --feedback: the control token (default the native stack's, ${defaultTokenFile()})
   --help
 
 Every row is a real one, drawn at random from the data, so the API sees what the model was made for. The
@@ -42,6 +55,68 @@ function number(name: string, raw: string | undefined, fallback: number): number
   return value;
 }
 
+function fraction(name: string, raw: string): number {
+  const value = Number(raw);
+  if (raw === "" || !Number.isFinite(value) || value < 0 || value > 1) {
+    process.stderr.write(`--${name} must be a share between 0 and 1, got ${raw}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+/** Where `npm run stack` keeps the control token (stack/api-secrets.ts). */
+function defaultTokenFile(): string {
+  return apiSecretFiles(join(stackDir(), "secrets")).controlToken;
+}
+
+/** `--feedback`: labelled rows as single predictions, then a share of their labels (traffic/feedback-loop.ts). */
+async function sendFeedback(
+  values: Record<string, string | boolean | undefined>,
+  records: CsvRecord[],
+  target: ModelTarget,
+  url: string,
+  count: number,
+  rate: number,
+  seed: number,
+): Promise<void> {
+  const [shareText = "", delayText = "0"] = String(values.feedback).split(":");
+  const share = fraction("feedback", shareText);
+  const delay = Number(delayText);
+  if (!Number.isFinite(delay) || delay < 0) {
+    process.stderr.write(`--feedback: the delay must be seconds >= 0, got ${delayText}\n`);
+    process.exit(2);
+  }
+  const profile = target.profiles.get(target.latest) as ModelProfile;
+  const labelColumn = values["label-column"] as string | undefined;
+  let rows: LabelledRow[];
+  try {
+    rows = labelledRows(profile, target.profiles.values(), records, labelColumn);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : error}\n`);
+    process.exit(2);
+  }
+  const tokenFile = (values["token-file"] as string | undefined) ?? defaultTokenFile();
+  const noise = values["label-noise"] as string | undefined;
+  const loop = new FeedbackLoop(rows, seeded(seed), {
+    predictUrl: url,
+    feedbackUrl: (values["feedback-url"] as string | undefined) ?? url,
+    model: target.name,
+    authorization: `Bearer ${readFileSync(tokenFile, "utf8").trim()}`,
+    share,
+    delayMs: delay * 1000,
+    labelNoise: noise === undefined ? 0 : fraction("label-noise", noise),
+    classes: profile.classes,
+  });
+  process.stdout.write(
+    `sending ${count} labelled rows to ${url} at ${rate}/s, labels for ${share * 100}% after ${delay} s\n`,
+  );
+  const t = await loop.run(count, rate);
+  const rejected = [...t.rejected].map(([reason, n]) => `, ${n} rejected ${reason}`).join("");
+  process.stdout.write(
+    `${t.predictions} predictions, ${t.labelsSent} labels sent, ${t.accepted} accepted (${t.flipped} flipped)${rejected}\n`,
+  );
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -53,8 +128,16 @@ async function main(): Promise<void> {
       data: { type: "string" },
       drift: { type: "string" },
       model: { type: "string", default: "penguins" },
-      models: { type: "string", default: process.env.MODEL_REPOSITORY ?? BUNDLED_MODEL_REPOSITORY },
+      models: {
+        type: "string",
+        default: process.env.MODEL_REPOSITORY ?? join(REPO_ROOT, BUNDLED_MODELS_PATH),
+      },
       seed: { type: "string" },
+      feedback: { type: "string" },
+      "label-column": { type: "string" },
+      "label-noise": { type: "string" },
+      "feedback-url": { type: "string" },
+      "token-file": { type: "string" },
       help: { type: "boolean", default: false },
     },
   });
@@ -84,15 +167,19 @@ async function main(): Promise<void> {
     drift = { feature, std: k === undefined ? 2 : Number(k) };
   }
 
+  let records: CsvRecord[];
   let mix: RequestMix;
   try {
-    const records =
-      values.data === undefined ? heldOutRecords(values.models, target) : readRecords(values.data);
+    records = values.data === undefined ? heldOutRecords(values.models, target) : readRecords(values.data);
     mix = new RequestMix(target, records, seeded(seed), { ...TRAFFIC_MIX, ...(drift ? { drift } : {}) });
   } catch (error) {
     // Data without a column some version needs, or no data at all: say which.
     process.stderr.write(`${error instanceof Error ? error.message : error}\n`);
     process.exit(2);
+  }
+  if (values.feedback !== undefined) {
+    await sendFeedback(values, records, target, url, count, rate, seed);
+    return;
   }
   process.stdout.write(
     `sending ${count} requests to ${url} at ${rate} req/s (${values.model}, versions ${[...target.profiles.keys()].join(", ")}, latest ${target.latest}${drift ? `, ${drift.feature} shifted by ${drift.std} std` : ""})\n`,

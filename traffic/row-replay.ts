@@ -28,7 +28,7 @@ export interface ReplayOptions {
 }
 
 /** Cells that mean "missing": an empty cell, and the NA that R and pandas write. */
-const MISSING = new Set(["", "NA"]);
+export const MISSING = new Set(["", "NA"]);
 
 /** The records of a CSV file with a header line. */
 export function readRecords(path: string): CsvRecord[] {

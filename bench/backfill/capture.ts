@@ -56,7 +56,7 @@ try {
   const repository = (action: string) =>
     fetch(`${api}/v2/repository/models/penguins/${action}`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", authorization: e2e.stack.controlAuthorization },
       body: JSON.stringify({ parameters: { version: "1" } }),
     }).then((r) => r.status);
   await send(

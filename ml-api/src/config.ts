@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { Ajv } from "ajv";
+import { BUNDLED_MODELS_PATH } from "./bundled-models.js";
 import { PACKAGE_ROOT } from "./package-root.js";
 
 /** The trained models of this repository (from `src/` and `dist/` alike); `MODEL_REPOSITORY` points elsewhere. */
-export const BUNDLED_MODEL_REPOSITORY = join(PACKAGE_ROOT, "ml-api", "models");
+export const BUNDLED_MODEL_REPOSITORY = join(PACKAGE_ROOT, BUNDLED_MODELS_PATH);
 
 /**
  * Every setting of the ML API, from environment variables. The schema is the single source of truth: its
@@ -78,6 +79,46 @@ const SETTINGS = {
     minimum: 0,
     default: 10_000,
     description: "On SIGTERM, how long in-flight requests may take to finish before the process exits.",
+  },
+  INFERWATCH_CONTROL_AUTH: {
+    type: "string",
+    enum: ["required", "off"],
+    default: "required",
+    description:
+      "`required`: feedback and repository load and unload need `Authorization: Bearer <token>` with the token in `INFERWATCH_CONTROL_TOKEN_FILE`. `off` opens them to anyone who can reach the API; only for a network where every client is trusted.",
+  },
+  INFERWATCH_CONTROL_TOKEN_FILE: {
+    type: "string",
+    default: "",
+    description:
+      "File holding the control token (a Compose secret; `npm run stack` writes one at first start). Required unless `INFERWATCH_CONTROL_AUTH=off`.",
+  },
+  PREDICTION_ID_KEY_FILE: {
+    type: "string",
+    default: "",
+    description:
+      "File holding the key (at least 32 bytes) that signs prediction ids; every replica needs the same one so a label may reach any of them. Unset: a random key per process, and labels sent to another replica or after a restart are rejected as `unknown_id`.",
+  },
+  FEEDBACK_MAX_ITEMS: {
+    type: "integer",
+    minimum: 1,
+    maximum: 100_000,
+    default: 1000,
+    description: "Most labels in one feedback request; more get 400.",
+  },
+  FEEDBACK_MAX_AGE_SECONDS: {
+    type: "integer",
+    minimum: 1,
+    default: 604_800,
+    description: "Labels for predictions older than this are rejected as `too_old`.",
+  },
+  FEEDBACK_DEDUP_CAPACITY: {
+    type: "integer",
+    minimum: 2,
+    maximum: 100_000_000,
+    default: 1_000_000,
+    description:
+      "Prediction ids a replica remembers so a repeated label counts once: always the last half of this many, at most this many (about 100 bytes each).",
   },
   TELEMETRY_PROFILE: {
     type: "string",

@@ -1,6 +1,6 @@
 import { type Config, ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
-import { startServer } from "./server.js";
+import { type RunningServer, startServer } from "./server.js";
 import { runShutdownHooks } from "./shutdown-hooks.js";
 
 /** Process entry point: configuration errors exit 2 with every problem listed; SIGTERM drains and exits 0. */
@@ -14,7 +14,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config.LOG_LEVEL);
-  const running = await startServer(config, logger);
+  let running: RunningServer;
+  try {
+    running = await startServer(config, logger);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
   logger.info(
     { port: running.port, grpcPort: running.grpcPort, host: config.HOST, models: config.MODEL_REPOSITORY },
     "listening",

@@ -7,6 +7,8 @@ import type { Config } from "./config.js";
 import { startGrpcServer } from "./grpc/grpc-server.js";
 import { ModelRegistry } from "./inference/model-registry.js";
 import { ModelRepository } from "./inference/model-repository.js";
+import { PredictionIds } from "./inference/prediction-ids.js";
+import { readSecrets } from "./secrets.js";
 import { SERVER_NAME, SERVER_VERSION } from "./server-info.js";
 import { AdmissionGate } from "./serving/admission-gate.js";
 import type { InferenceDeps } from "./serving/inference-call.js";
@@ -44,6 +46,12 @@ export async function startServer(
     histograms: modelHistograms,
   },
 ): Promise<RunningServer> {
+  const secrets = readSecrets(config);
+  if (secrets.predictionIdKeyIsEphemeral) {
+    logger.warn(
+      "PREDICTION_ID_KEY_FILE is not set: prediction ids are signed with this process's own random key, so labels sent to another replica or after a restart are rejected as unknown_id",
+    );
+  }
   const modelMetrics = new ModelMetrics(
     output.meter,
     output.histograms,
@@ -68,6 +76,7 @@ export async function startServer(
     maxBatchRows: config.MAX_BATCH_ROWS,
     // One gate for both protocols: MAX_INFLIGHT_REQUESTS bounds REST and gRPC inference together.
     admission: new AdmissionGate(config.MAX_INFLIGHT_REQUESTS),
+    predictionIds: new PredictionIds(secrets.predictionIdKey),
   };
   const grpc = await startGrpcServer(
     deps,
@@ -75,7 +84,7 @@ export async function startServer(
     { host: config.HOST, port: config.GRPC_PORT, maxMessageBytes: config.MAX_BODY_BYTES },
     logger,
   );
-  const app = createApp(deps, config, logger);
+  const app = createApp(deps, config, logger, secrets.controlToken);
   const server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);

@@ -4,6 +4,7 @@ import { Timescale } from "../../contract/duration.js";
 import { dashboardGroups } from "./dashboard-rules.js";
 import { modelGroups } from "./model-alerts.js";
 import { pipelineGroups } from "./pipeline-alerts.js";
+import { qualityGroups } from "./quality-rules.js";
 import type { RuleFile } from "./rule-model.js";
 import { sloGroups } from "./slo-rules.js";
 
@@ -14,6 +15,7 @@ export function ruleFiles(scale = new Timescale(), targets: SloTargets = SLO): R
     { file: "slo.yml", groups: sloGroups(scale, targets) },
     { file: "model.yml", groups: modelGroups(scale) },
     { file: "pipeline.yml", groups: pipelineGroups(scale) },
+    { file: "quality.yml", groups: qualityGroups(scale) },
     { file: "dashboards.yml", groups: dashboardGroups(targets) },
   ];
 }

@@ -196,7 +196,7 @@ function nodeProcess(i: number): Supervised {
 async function repository(model: string, action: "load" | "unload"): Promise<void> {
   const res = await fetch(apiUrl(`/v2/repository/models/${model}/${action}`), {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: stack?.controlAuthorization ?? "" },
     body: "{}",
   });
   expect({ model, action, status: res.status, body: await res.text() }).toMatchObject({ status: 200 });

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { MIN_EVENTS_IN_LONG_WINDOW } from "../../contract/alerting-config.js";
+import { MIN_EVENTS_IN_LONG_WINDOW, QUALITY } from "../../contract/alerting-config.js";
 import { Timescale } from "../../contract/duration.js";
 import type { ModelProfile } from "../../ml-api/src/inference/profile.js";
 import { renderRuleFile, ruleFiles } from "../../prometheus/rules/rule-files.js";
@@ -12,7 +12,11 @@ import { address, freePorts, type Ports } from "../../stack/ports.js";
 import { waitUntilReady } from "../../stack/readiness.js";
 import { type RunningStack, startStack } from "../../stack/stack.js";
 import { Supervised } from "../../stack/supervisor.js";
+import { FeedbackLoop } from "../../traffic/feedback-loop.js";
+import { labelledRows } from "../../traffic/labelled-rows.js";
+import { seeded } from "../../traffic/random.js";
 import { v2Body } from "../../traffic/request-mix.js";
+import { readRecords } from "../../traffic/row-replay.js";
 import { E2E_TUNING, stackUnavailable } from "../e2e/e2e-stack.js";
 import { eventually } from "../e2e/eventually.js";
 import { repositoryWithHeavyVersion } from "./heavy-model.js";
@@ -111,7 +115,7 @@ const traffic = new Traffic();
 async function repository(action: "load" | "unload", version?: string): Promise<void> {
   const res = await fetch(apiUrl(`/v2/repository/models/${MODEL}/${action}`), {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: stack?.controlAuthorization ?? "" },
     body: JSON.stringify(version ? { parameters: { version } } : {}),
   });
   expect({ action, version, status: res.status, body: await res.text() }).toMatchObject({ status: 200 });
@@ -120,7 +124,7 @@ async function repository(action: "load" | "unload", version?: string): Promise<
 const slackTitle = (post: Post) => (post.body as SlackMessage).attachments?.[0]?.title ?? "";
 
 /** The first Slack message to `path` since `since` whose title starts with `prefix` and names `alert`. */
-function slackMessage(path: string, prefix: string, alert: string, since: number) {
+function slackMessage(path: string, prefix: string, alert: string, since: number, timeoutMs = NOTIFY_MS) {
   return eventually(
     `Slack ${path}: "${prefix}... ${alert}"`,
     async () =>
@@ -132,7 +136,7 @@ function slackMessage(path: string, prefix: string, alert: string, since: number
           slackTitle(p).includes(alert),
       ),
     {
-      timeoutMs: NOTIFY_MS,
+      timeoutMs,
       intervalMs: 100,
       describe: () =>
         hooks.posts
@@ -144,7 +148,7 @@ function slackMessage(path: string, prefix: string, alert: string, since: number
 }
 
 /** The first email since `since` whose subject starts with `prefix` and names `alert`. */
-function email(prefix: string, alert: string, since: number): Promise<Mail> {
+function email(prefix: string, alert: string, since: number, timeoutMs = NOTIFY_MS): Promise<Mail> {
   return eventually(
     `an email "${prefix}... ${alert}"`,
     async () =>
@@ -155,7 +159,7 @@ function email(prefix: string, alert: string, since: number): Promise<Mail> {
           (m.mail.subject ?? "").includes(alert),
       ),
     {
-      timeoutMs: NOTIFY_MS,
+      timeoutMs,
       intervalMs: 100,
       describe: () =>
         `${smtp.mails
@@ -435,6 +439,60 @@ describe.skipIf(unavailable !== undefined)("alerts delivered end to end", () => 
       record("collector restarted -> CollectorDown resolved", fix, resolvedSlack, resolvedMail);
     },
     PHASE_MS,
+  );
+
+  it(
+    "pages ModelAccuracyBelowBaseline by Slack and email when the labels say the model is wrong, and resolves when they say it is right again",
+    async () => {
+      const profile = JSON.parse(
+        readFileSync(join(models, MODEL, "2", "profile.json"), "utf8"),
+      ) as ModelProfile;
+      const records = readRecords(join(models, MODEL, "2", "heldout.csv"));
+      const rows = labelledRows(profile, [profile], records, "species");
+      const labels = (labelNoise: number, signal: AbortSignal) =>
+        new FeedbackLoop(rows, seeded(3), {
+          predictUrl: apiUrl(""),
+          feedbackUrl: apiUrl(""),
+          model: MODEL,
+          authorization: stack?.controlAuthorization ?? "",
+          share: 1,
+          delayMs: 0,
+          labelNoise,
+          classes: profile.classes,
+          signal,
+        }).run(Number.POSITIVE_INFINITY, 4);
+
+      const fault = Date.now();
+      const flipping = new AbortController();
+      const flipped = labels(1, flipping.signal);
+      const [slack, mail] = await Promise.all([
+        slackMessage("/slack/alerts", "[FIRING", "ModelAccuracyBelowBaseline", fault),
+        email("[inferwatch FIRING", "ModelAccuracyBelowBaseline", fault),
+      ]).finally(() => flipping.abort());
+      const sent = await flipped;
+      record("every label flipped -> ModelAccuracyBelowBaseline", fault, slack, mail);
+      expect(sent.flipped).toBe(sent.accepted);
+      expect(slackTitle(slack)).toBe(`[FIRING:1] ModelAccuracyBelowBaseline ${MODEL} (critical)`);
+      expect(mail.mail.subject).toMatch(
+        new RegExp(
+          `^\\[inferwatch FIRING:1 critical\\] ModelAccuracyBelowBaseline ${MODEL}: Model ${MODEL} version \\d+ is right on at most`,
+        ),
+      );
+
+      // The flipped labels leave the alert's window only once it has passed: resolution takes that long.
+      const fix = Date.now();
+      const truthful = new AbortController();
+      const honest = labels(0, truthful.signal);
+      const resolveMs = new Timescale(SPEEDUP).seconds(QUALITY.alertWindow) * 1000 + NOTIFY_MS;
+      const [resolvedSlack, resolvedMail] = await Promise.all([
+        slackMessage("/slack/alerts", "[RESOLVED]", "ModelAccuracyBelowBaseline", fix, resolveMs),
+        email("[inferwatch RESOLVED", "ModelAccuracyBelowBaseline", fix, resolveMs),
+      ]).finally(() => truthful.abort());
+      await honest;
+      record("labels right again -> ModelAccuracyBelowBaseline resolved", fix, resolvedSlack, resolvedMail);
+      expect((resolvedSlack.body as SlackMessage).attachments[0]?.color).toBe("good");
+    },
+    2 * PHASE_MS,
   );
 
   it(

@@ -4,6 +4,18 @@ import { rpcMethod } from "../../contract/rpc-names.js";
 import { budgetSpent } from "../../grafana/src/slo.js";
 import { API_JOB } from "../../prometheus/rules/pipeline-alerts.js";
 import { EXTERNAL, OTLP_HANDLER } from "../../prometheus/rules/rule-inputs.js";
+import { QUALITY_RULE_CASES } from "./quality-rule-cases.js";
+import {
+  API,
+  DEPENDS,
+  flat,
+  grows,
+  INFER_ROUTE,
+  JOB,
+  MODEL,
+  REGRESSOR,
+  rounded,
+} from "./rule-case-support.js";
 
 /**
  * `promtool test rules` cases for every alert, at real time scale: for each, input series where it must
@@ -43,21 +55,6 @@ export interface RuleCase {
   exprs?: ExprCheck[];
 }
 
-const JOB = `job="${API_JOB}"`;
-const INSTANCE = `instance="10.0.0.1:8002"`;
-const API = `${JOB}, ${INSTANCE}`;
-const INFER_ROUTE = `http_route="/v2/models/:name/infer", http_request_method="POST"`;
-const MODEL = `model_name="penguins", model_version="2"`;
-const REGRESSOR = `model_name="body-mass", model_version="1"`;
-
-/** An expression's values to six decimals: promtool compares floats exactly (0.235 vs 0.23499999999999999). */
-const rounded = (expr: string) => `round((\n${expr}\n) * 1e6) / 1e6`;
-
-/** A counter growing by `perStep` for `steps` intervals. */
-const grows = (perStep: number, steps: number) => `0+${perStep}x${steps}`;
-/** A value held for `steps` intervals. */
-const flat = (value: number, steps: number) => `${value}x${steps}`;
-
 const http = (status: number, values: string, route = INFER_ROUTE) => ({
   series: `${EXTERNAL.httpDuration}_count{${API}, ${route}, http_response_status_code="${status}"}`,
   values,
@@ -81,7 +78,6 @@ const modelState = (version: string, state: string, values: string) => ({
 
 const SERVICE = { job: API_JOB };
 const PENGUINS = { job: API_JOB, model_name: "penguins" };
-const DEPENDS = { depends_on: "ml-api-telemetry" };
 
 const burn = (
   level: "Service" | "Model",
@@ -1062,6 +1058,7 @@ export const RULE_CASES: RuleCase[] = [
       },
     ],
   },
+  ...QUALITY_RULE_CASES,
 ];
 
 /** Alerts that cannot have a quiet case, and why. */

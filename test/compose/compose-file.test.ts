@@ -256,6 +256,11 @@ describe("docker-compose.monitoring.yml as a deployment", () => {
     for (const [name, service] of services) {
       for (const key of Object.keys(service.environment ?? {})) {
         if (name === SERVICES.grafana && key === "GRAFANA_ADMIN_PASSWORD") continue;
+        // A `*_FILE` setting names where Compose mounts a secret, never the secret itself.
+        if (key.endsWith("_FILE")) {
+          expect(service.environment?.[key]).toMatch(/^\/run\/secrets\//);
+          continue;
+        }
         expect(key).not.toMatch(/PASSWORD|SECRET|TOKEN|WEBHOOK/);
       }
     }

@@ -56,8 +56,12 @@ describe("the images Compose builds", () => {
     const {
       PORT: _port,
       MODEL_REPOSITORY: _models,
+      INFERWATCH_CONTROL_TOKEN_FILE: tokenFile,
+      PREDICTION_ID_KEY_FILE: keyFile,
       ...env
     } = compose.services[SERVICES.api]?.environment ?? {};
+    // The secrets Compose mounts under /run/secrets/, here the test's own files.
+    expect([tokenFile, keyFile]).toEqual(["/run/secrets/control-token", "/run/secrets/prediction-id-key"]);
     expect(Object.values(env).filter((v) => v === "").length).toBeGreaterThan(5);
     // On a free port, with the models the mount would give it and the collector's address left unresolved.
     const api = await spawnInstrumentedApi({

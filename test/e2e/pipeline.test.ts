@@ -5,8 +5,12 @@ import { RPC } from "../../contract/external-metrics.js";
 import { METRICS, type MetricKey } from "../../contract/metric-catalogue.js";
 import { PROM } from "../../contract/prometheus-names.js";
 import { rpcMethod } from "../../contract/rpc-names.js";
-import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
+import { BUNDLED_MODEL_REPOSITORY, loadConfig } from "../../ml-api/src/config.js";
+import { PredictionIds } from "../../ml-api/src/inference/prediction-ids.js";
+import { readSecrets } from "../../ml-api/src/secrets.js";
 import { OTEL_DEFAULTS } from "../../ml-api/src/telemetry/otel-defaults.js";
+import { apiSecretFiles } from "../../stack/api-secrets.js";
+import { apiSecretsDir, type StackSettings } from "../../stack/components.js";
 import { binary } from "../../stack/layout.js";
 import { seeded } from "../../traffic/random.js";
 import { MIX, type PlannedRequest, RequestMix, ROUTES, v2Body } from "../../traffic/request-mix.js";
@@ -51,7 +55,7 @@ let sentTally: Tally;
 let mix: RequestMix;
 /** Requests sent after the known mix (by tests that need fresh spans), so later counts can account for them. */
 const extra: Sent[] = [];
-/** POSTs to the repository API (unload and load), which the HTTP metrics count too. */
+/** POSTs to the repository API (unload and load) and to feedback, which the HTTP metrics count too. */
 const repositoryCalls: { route: string; status: number }[] = [];
 let failed = false;
 
@@ -61,11 +65,52 @@ const sendOptions = () => ({ baseUrl: apiUrl(), rate: Number.POSITIVE_INFINITY, 
 async function post(path: string, body: unknown): Promise<number> {
   const res = await fetch(new URL(path, apiUrl()), {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: e2e?.stack.controlAuthorization ?? "" },
     body: JSON.stringify(body),
   });
   await res.arrayBuffer();
   return res.status;
+}
+
+/**
+ * Labels for ids minted with the stack's own key (so no inference is added to the known mix), a forged id
+ * and a request without the token: every feedback and control metric then exists, and the HTTP counts
+ * include these POSTs.
+ */
+async function sendFeedback(): Promise<void> {
+  const files = apiSecretFiles(apiSecretsDir(e2e?.stack.settings as StackSettings));
+  const { predictionIdKey } = readSecrets(
+    loadConfig({
+      INFERWATCH_CONTROL_TOKEN_FILE: files.controlToken,
+      PREDICTION_ID_KEY_FILE: files.predictionIdKey,
+    }),
+  );
+  const ids = new PredictionIds(predictionIdKey);
+  const [label] = ids.issue(CLASSIFIER, "2", [{ kind: "class", index: 0 }]);
+  const [value] = ids.issue(REGRESSOR, "1", [{ kind: "value", value: 4000 }]);
+  const route = "/v2/models/:name/feedback";
+  repositoryCalls.push({
+    route,
+    status: await post(`/v2/models/${CLASSIFIER}/feedback`, {
+      feedback: [
+        { prediction_id: label, label: "Adelie" },
+        { prediction_id: "forged", label: "Adelie" },
+      ],
+    }),
+  });
+  repositoryCalls.push({
+    route,
+    status: await post(`/v2/models/${REGRESSOR}/feedback`, {
+      feedback: [{ prediction_id: value, value: 4100 }],
+    }),
+  });
+  const refused = await fetch(new URL(`/v2/models/${CLASSIFIER}/feedback`, apiUrl()), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ feedback: [{ prediction_id: label, label: "Adelie" }] }),
+  });
+  await refused.arrayBuffer();
+  repositoryCalls.push({ route, status: refused.status });
 }
 
 /** A valid version 1 row. */
@@ -179,6 +224,7 @@ async function sendKnownMix(): Promise<void> {
     route: load,
     status: await post("/v2/repository/models/penguins/load", { parameters: { version: "1" } }),
   });
+  await sendFeedback();
   sentTally = tally(sent);
 }
 
@@ -223,7 +269,8 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
       expect(sentTally.unexpected.map((s) => `${s.request.kind} ${s.request.path} -> ${s.status}`)).toEqual(
         [],
       );
-      expect(repositoryCalls.map((r) => r.status)).toEqual([200, 200]);
+      // Unload, load, two feedback requests, and one feedback request without the control token.
+      expect(repositoryCalls.map((r) => r.status)).toEqual([200, 200, 200, 200, 401]);
     },
     TEST_MS,
   );

@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DASHBOARD_INTERVAL } from "../../contract/recorded-series.js";
 import { scrapeInterval } from "../../grafana/src/provisioning.js";
+import type { ModelProfile } from "../../ml-api/src/inference/profile.js";
+import { FeedbackLoop } from "../../traffic/feedback-loop.js";
+import { labelledRows } from "../../traffic/labelled-rows.js";
 import { seeded } from "../../traffic/random.js";
 import { type PlannedRequest, RequestMix } from "../../traffic/request-mix.js";
 import { send } from "../../traffic/sender.js";
 import { discoverTarget, heldOutRecords } from "../../traffic/target.js";
 import { type E2EStack, stackUnavailable, startE2EStack } from "../e2e/e2e-stack.js";
 import { eventually } from "../e2e/eventually.js";
+import { EXPORTED, type Fixture } from "../support/exported-models.js";
 import { inferenceClient, inferRequest } from "../support/grpc-client.js";
 import { ADELIE_V1 } from "../support/penguins.js";
 import { CLASSIFIER, REGRESSOR, type ServedModels, servedModels } from "../support/served-models.js";
@@ -93,7 +97,7 @@ describe.skipIf(skip !== undefined)("the dashboards on a live stack", () => {
     const repository = (action: string) =>
       fetch(`${api}/v2/repository/models/penguins/${action}`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", authorization: e2e?.stack.controlAuthorization ?? "" },
         body: JSON.stringify({ parameters: { version: "1" } }),
       }).then((r) => r.status);
     expect(await repository("unload")).toBe(200);
@@ -104,6 +108,37 @@ describe.skipIf(skip !== undefined)("the dashboards on a live stack", () => {
       options,
     );
     expect(await repository("load")).toBe(200);
+
+    // Labels for both models (a fifth of the classifier's flipped), a forged id and a write without the
+    // token: the quality dashboard's panels.
+    const authorization = e2e.stack.controlAuthorization;
+    const regressorFixture = EXPORTED.find((f) => f.task === "regression") as Fixture;
+    for (const [name, labelColumn, labelNoise] of [
+      [CLASSIFIER, "species", 0.2],
+      [REGRESSOR, regressorFixture.label, 0],
+    ] as const) {
+      const t = await discoverTarget(api, name, models);
+      const profile = t.profiles.get(t.latest) as ModelProfile;
+      const rows = labelledRows(profile, t.profiles.values(), heldOutRecords(models, t), labelColumn);
+      await new FeedbackLoop(rows, seeded(7), {
+        predictUrl: api,
+        feedbackUrl: api,
+        model: name,
+        authorization,
+        share: 1,
+        delayMs: 0,
+        labelNoise,
+        classes: profile.classes,
+      }).run(40, 100);
+    }
+    const feedback = (headers: Record<string, string>) =>
+      fetch(`${api}/v2/models/${CLASSIFIER}/feedback`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify({ feedback: [{ prediction_id: "forged", label: "Adelie" }] }),
+      }).then((r) => r.status);
+    expect(await feedback({ authorization })).toBe(200);
+    expect(await feedback({})).toBe(401);
 
     // Rates need fresh samples and the span metrics attach exemplars to flushes after their spans: keep a
     // steady trickle going while the panels are queried.

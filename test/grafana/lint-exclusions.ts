@@ -25,4 +25,11 @@ export const LINT_EXCLUSIONS: readonly Exclusion[] = [
     reason:
       "alerts come from every part of the stack (service, models, collector, Prometheus, the Watchdog); their labels are the rules' grouping, not one scrape target's",
   },
+  {
+    rule: "panel-exemplar-rule",
+    dashboard: DASHBOARD_UIDS.quality,
+    panel: "Label delay",
+    reason:
+      "a label's delay is measured when the label arrives, long after the prediction's trace: no span of the feedback request is about the delay",
+  },
 ];

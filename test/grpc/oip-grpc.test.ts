@@ -119,11 +119,33 @@ describe("GRPCInferenceService", () => {
       expect(response.raw_output_contents.length > 0, `request ${i} raw output`).toBe(i >= 2);
       expect(values(response, "label")).toEqual(expected.label);
       expect(values(response, "probabilities")).toEqual(expected.probabilities);
+      const asked = i < 3 ? [["prediction_id", "BYTES", [4]]] : [];
       expect(response.outputs.map((o: Message) => [o.name, o.datatype, o.shape])).toEqual([
         ["label", "BYTES", [4]],
         ["probabilities", "FP32", [4, 3]],
+        ...asked,
       ]);
     }
+  });
+
+  it("issues prediction ids the REST feedback route accepts", async () => {
+    const { response, error } = await client.call(
+      "ModelInfer",
+      inferRequest("penguins", ROWS.slice(0, 2), {
+        model_version: "1",
+        parameters: { binary_data_output: { bool_param: true } },
+      }),
+    );
+    expect(error).toBeUndefined();
+    const ids = values(response, "prediction_id");
+    expect(new Set(ids).size).toBe(2);
+    const feedback = await api.post("/v2/models/penguins/versions/1/feedback", {
+      feedback: [
+        { prediction_id: ids[0], label: "Adelie" },
+        { prediction_id: ids[1], label: "Gentoo" },
+      ],
+    });
+    expect(feedback).toEqual({ status: 200, body: { accepted: 2, rejected: [] } });
   });
 
   it("returns only the outputs asked for, echoes the id, and picks the latest version when none is named", async () => {

@@ -160,7 +160,11 @@ describe("exported models added with npm run model -- add", () => {
       const metadata = await api.get(`/v2/models/${fixture.name}`);
       expect(metadata.status).toBe(200);
       const outputs = metadata.body.outputs.map((o: { name: string }) => o.name);
-      expect(outputs).toEqual(fixture.task === "regression" ? ["value"] : ["label", "probabilities"]);
+      expect(outputs).toEqual(
+        fixture.task === "regression"
+          ? ["value", "prediction_id"]
+          : ["label", "probabilities", "prediction_id"],
+      );
       const res = await api.post(`/v2/models/${fixture.name}/infer`, v2Request(metadata.body, ref().rows));
       expect(res.status).toBe(200);
       const byName = Object.fromEntries(res.body.outputs.map((o: { name: string }) => [o.name, o]));
@@ -275,5 +279,36 @@ describe("exported models added with npm run model -- add", () => {
         (p) => p.attributes[ATTR.model] !== regressor.name && valueOnly.some((m) => m.name === p.name),
       ),
     ).toEqual([]);
+  });
+
+  it("joins a regressor's true values into its absolute and squared errors; a value that is no number is rejected", async () => {
+    const regressor = EXPORTED.find((f) => f.task === "regression") as Fixture;
+    const model = { [ATTR.model]: regressor.name, [ATTR.version]: "1" };
+    const rows = reference(regressor).rows.slice(0, 3);
+    const res = await api.post(`/v1/models/${regressor.name}:predict`, { instances: rows });
+    const [a, b, c] = res.body.predictions as { value: number; prediction_id: string }[];
+    const before = await metrics.collect();
+    const feedback = await api.post(`/v2/models/${regressor.name}/versions/1/feedback`, {
+      feedback: [
+        { prediction_id: a?.prediction_id, value: (a?.value as number) + 10 },
+        { prediction_id: b?.prediction_id, value: (b?.value as number) - 20 },
+        { prediction_id: c?.prediction_id, value: "heavy" },
+        { prediction_id: c?.prediction_id, label: "heavy" },
+      ],
+    });
+    expect(feedback.body).toEqual({
+      accepted: 2,
+      rejected: [
+        { index: 2, reason: "not_a_number" },
+        { index: 3, reason: "not_a_number" },
+      ],
+    });
+    const after = await metrics.collect();
+    const grew = (spec: MetricSpec, field?: "sum") =>
+      total(after, spec.name, model, field) - total(before, spec.name, model, field);
+    expect(grew(METRICS.feedbackAbsoluteError)).toBe(2);
+    // float32 predictions: the errors are 10 and 20 to within their rounding.
+    expect(grew(METRICS.feedbackAbsoluteError, "sum")).toBeCloseTo(30, 3);
+    expect(grew(METRICS.feedbackSquaredError)).toBeCloseTo(500, 2);
   });
 });

@@ -155,6 +155,18 @@ describe("model metrics", () => {
   });
 
   it("emits every metric of the catalogue a classifier has, and nothing outside it", async () => {
+    // The feedback and control metrics appear with their first event: a label, a forged id, a refused write.
+    const [p] = (await api.post(V1, { instances: [withoutSex(ADELIE_V1)] })).body.predictions;
+    const feedback = await api.post("/v2/models/penguins/feedback", {
+      feedback: [
+        { prediction_id: p.prediction_id, label: "Adelie" },
+        { prediction_id: "forged", label: "Adelie" },
+      ],
+    });
+    expect(feedback.body.accepted).toBe(1);
+    expect((await api.post("/v2/repository/models/penguins/load", {}, { authorization: "" })).status).toBe(
+      401,
+    );
     const names = new Set((await metrics.collect()).map((p) => p.name));
     expect([...names].sort()).toEqual(
       Object.values(METRICS)

@@ -44,6 +44,7 @@ describe("Open Inference Protocol V2", () => {
     expect(v1.body.outputs).toEqual([
       { name: "label", datatype: "BYTES", shape: [-1] },
       { name: "probabilities", datatype: "FP32", shape: [-1, 3] },
+      { name: "prediction_id", datatype: "BYTES", shape: [-1] },
     ]);
     const latest = await api.get("/v2/models/penguins");
     expect(latest.body.inputs.map((i: { name: string }) => i.name)).not.toContain("sex");

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ApiProcess, poll, spawnInstrumentedApi } from "../support/api-process.js";
+import { controlHeaders } from "../support/control-secrets.js";
 import { freePort } from "../support/free-port.js";
 import { ADELIE_V1, withoutSex } from "../support/penguins.js";
 import { type Sample, scrape } from "../support/prometheus-text.js";
@@ -55,7 +56,11 @@ async function post(path: string, body: unknown): Promise<{ status: number; trac
   const traceId = crypto.randomUUID().replaceAll("-", "");
   const res = await fetch(`http://127.0.0.1:${api.port}${path}`, {
     method: "POST",
-    headers: { "content-type": "application/json", traceparent: `00-${traceId}-${"1".repeat(16)}-01` },
+    headers: {
+      "content-type": "application/json",
+      traceparent: `00-${traceId}-${"1".repeat(16)}-01`,
+      ...controlHeaders(),
+    },
     body: JSON.stringify(body),
   });
   await res.arrayBuffer();

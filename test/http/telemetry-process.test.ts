@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ATTR, METRICS, type MetricSpec, PHASES } from "../../contract/metric-catalogue.js";
 import { promLabel } from "../../contract/prometheus-names.js";
 import { type ApiProcess, poll, spawnInstrumentedApi } from "../support/api-process.js";
+import { controlHeaders } from "../support/control-secrets.js";
 import { freePort } from "../support/free-port.js";
 import { ADELIE_V1, v2Body, withoutSex } from "../support/penguins.js";
 import { type Sample, scrape } from "../support/prometheus-text.js";
@@ -37,7 +38,7 @@ afterAll(async () => {
 async function send(method: string, path: string, body?: unknown): Promise<number> {
   const res = await fetch(base + path, {
     method,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...controlHeaders() },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   await res.arrayBuffer();
@@ -71,6 +72,13 @@ const ROUTES: [string, string, unknown, string | undefined, number][] = [
   ["GET", "/v2/models/penguins/ready", undefined, "/v2/models/:name/ready", 200],
   ["GET", "/v2/models/penguins/versions/7/ready", undefined, "/v2/models/:name/versions/:version/ready", 404],
   ["POST", "/v2/models/penguins/infer", v2Body([withoutSex(ADELIE_V1)]), "/v2/models/:name/infer", 200],
+  [
+    "POST",
+    "/v2/models/penguins/feedback",
+    { feedback: [{ prediction_id: "x", label: "Adelie" }] },
+    "/v2/models/:name/feedback",
+    200,
+  ],
   [
     "POST",
     "/v2/models/penguins/versions/1/infer",

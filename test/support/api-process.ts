@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { testSecretEnv } from "./control-secrets.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -46,7 +47,7 @@ export async function spawnListening(
   ];
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: "0", GRPC_PORT: "0", HOST: "127.0.0.1", ...env },
+    env: { ...process.env, PORT: "0", GRPC_PORT: "0", HOST: "127.0.0.1", ...testSecretEnv(), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];
@@ -90,6 +91,14 @@ export function spawnApi(env: Record<string, string> = {}): Promise<ApiProcess> 
 }
 
 /** The ML API started the way production starts it: the OpenTelemetry SDK loaded first. */
-export function spawnInstrumentedApi(env: Record<string, string> = {}): Promise<ApiProcess> {
-  return spawnListening("ml-api/src/main.ts", env, ["--import", "./ml-api/src/telemetry/register.ts"]);
+export function spawnInstrumentedApi(
+  env: Record<string, string> = {},
+  options: { startTimeoutMs?: number } = {},
+): Promise<ApiProcess> {
+  return spawnListening(
+    "ml-api/src/main.ts",
+    env,
+    ["--import", "./ml-api/src/telemetry/register.ts"],
+    options,
+  );
 }

@@ -37,8 +37,8 @@ export const GRPC_INFER: InferenceProtocol<GrpcInferRequest, ModelInferResponse>
     };
     return { ...parseV2Request(body, model, maxRows), raw: wantsRawOutput(request) };
   },
-  respond: (model, request, result) => {
-    const answer = V2_INFER.respond(model, request, result);
+  respond: (model, request, result, ids) => {
+    const answer = V2_INFER.respond(model, request, result, ids);
     return {
       model_name: answer.model_name,
       model_version: answer.model_version,

@@ -12,17 +12,25 @@ export interface RouteLimits {
 
 const V1_PREDICT: InferenceProtocol<{ rows: ReturnType<typeof parseV1Request> }> = {
   parse: (body, model, maxRows) => ({ rows: parseV1Request(body, model, maxRows) }),
-  respond: (model, _parsed, { output }) => ({
-    predictions:
-      output.task === "regression"
-        ? Array.from(output.values, (value) => ({ value, model_version: model.version }))
-        : output.predictions.map((p) => ({
-            label: p.label,
-            confidence: p.confidence,
-            probabilities: p.probabilities,
-            model_version: model.version,
-          })),
-  }),
+  respond: (model, _parsed, { output }, issueIds) => {
+    const ids = issueIds();
+    return {
+      predictions:
+        output.task === "regression"
+          ? Array.from(output.values, (value, i) => ({
+              value,
+              model_version: model.version,
+              prediction_id: ids[i],
+            }))
+          : output.predictions.map((p, i) => ({
+              label: p.label,
+              confidence: p.confidence,
+              probabilities: p.probabilities,
+              model_version: model.version,
+              prediction_id: ids[i],
+            })),
+    };
+  },
 };
 
 /** KServe V1 data plane: model status and `:predict`, always on the latest loaded version. */

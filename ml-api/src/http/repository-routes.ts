@@ -1,4 +1,4 @@
-import { type Request, Router } from "express";
+import { type Request, type RequestHandler, Router } from "express";
 import type { ModelRegistry, ModelState } from "../inference/model-registry.js";
 import { ajv } from "../serving/feature-schemas.js";
 import { schemaError } from "../serving/schema-errors.js";
@@ -41,8 +41,12 @@ function controlVersion(body: unknown): string | undefined {
   return parsed.parameters?.version;
 }
 
-/** Open Inference Protocol model repository extension: list, load and unload models at run time. */
-export function repositoryRoutes(registry: ModelRegistry, limits: RouteLimits): Router {
+/**
+ * Open Inference Protocol model repository extension: list, load and unload models at run time. Load and
+ * unload change what is served, so `auth` (the control token) guards them; the index only reads, like
+ * model metadata, and stays open.
+ */
+export function repositoryRoutes(registry: ModelRegistry, limits: RouteLimits, auth: RequestHandler): Router {
   const router = Router();
   const body = jsonBody(limits.maxBodyBytes, { optional: true });
 
@@ -60,6 +64,7 @@ export function repositoryRoutes(registry: ModelRegistry, limits: RouteLimits): 
   router.post(
     "/v2/repository/models/:name/load",
     labelRoute,
+    auth,
     body,
     async (req: Request<{ name: string }>, res) => {
       await registry.load(req.params.name, controlVersion(req.body));
@@ -70,6 +75,7 @@ export function repositoryRoutes(registry: ModelRegistry, limits: RouteLimits): 
   router.post(
     "/v2/repository/models/:name/unload",
     labelRoute,
+    auth,
     body,
     async (req: Request<{ name: string }>, res) => {
       await registry.unload(req.params.name, controlVersion(req.body));

@@ -1,3 +1,4 @@
+import type { BaselineMetric } from "../../../contract/metric-catalogue.js";
 import type { GraphValue } from "./onnx-graph.js";
 import type { SignatureHints } from "./signature.js";
 
@@ -36,4 +37,12 @@ export interface ModelCard {
   split?: { trainRows: number; testRows: number };
   architecture?: { kind: "mlp"; hiddenUnits: number[]; activation: "relu" };
   metrics?: { testAccuracy: number; trainAccuracy: number };
+}
+
+/** The card's held-out quality by metric: `quality` when measured, else a bundled model's test accuracy. */
+export function heldOutQuality(card: ModelCard): Partial<Record<BaselineMetric, number>> {
+  const q = card.quality;
+  if (q?.task === "classification") return { accuracy: q.accuracy };
+  if (q?.task === "regression") return { mae: q.mae, rmse: q.rmse };
+  return card.metrics ? { accuracy: card.metrics.testAccuracy } : {};
 }

@@ -1,8 +1,10 @@
 import { performance } from "node:perf_hooks";
-import type { ModelState } from "../../../contract/metric-catalogue.js";
+import type { BaselineMetric, ModelState } from "../../../contract/metric-catalogue.js";
 import { ApiError, ModelNotFoundError, ModelUnavailableError, quote } from "../errors.js";
 import { LoadedModel, type SessionOptions } from "./loaded-model.js";
+import { heldOutQuality } from "./model-card.js";
 import { compareVersions, type ModelRepository } from "./model-repository.js";
+import type { ModelProfile } from "./profile.js";
 import type { Task } from "./signature.js";
 import { type DriftWindowOptions, TrafficMonitor } from "./traffic-monitor.js";
 
@@ -30,6 +32,8 @@ export interface VersionView {
   trainedAt?: string;
   task?: Task;
   traffic?: TrafficMonitor;
+  /** The card's held-out quality, by metric. */
+  baseline?: Partial<Record<BaselineMetric, number>>;
 }
 
 export interface VersionStatus {
@@ -107,12 +111,25 @@ export class ModelRegistry {
           version,
           state: entry.state,
           ...(files && model
-            ? { checksum: files.checksum, trainedAt: files.card.trainedAt, task: model.task }
+            ? {
+                checksum: files.checksum,
+                trainedAt: files.card.trainedAt,
+                task: model.task,
+                baseline: heldOutQuality(files.card),
+              }
             : {}),
           ...(entry.traffic ? { traffic: entry.traffic.monitor } : {}),
         };
       }
     }
+  }
+
+  /**
+   * The profile of a version this replica has loaded at some time, for joining labels: it outlives an
+   * unload. Undefined for a version never loaded here.
+   */
+  profileOf(name: string, version: string): ModelProfile | undefined {
+    return this.models.get(name)?.get(version)?.traffic?.monitor.profile;
   }
 
   /** True when at least one model is known and every known version is loaded. */

@@ -4,14 +4,19 @@ import { ApiError, InvalidInputError, ModelUnavailableError } from "../errors.js
 import type { Row } from "../inference/feature-encoder.js";
 import type { InferenceResult, LoadedModel } from "../inference/loaded-model.js";
 import type { Lease, ModelRegistry } from "../inference/model-registry.js";
+import type { InferenceOutput } from "../inference/prediction.js";
+import type { Predicted, PredictionIds } from "../inference/prediction-ids.js";
 import { endInferenceSpan, startInferenceSpan } from "../telemetry/inference-span.js";
 import type { ModelMetrics } from "../telemetry/model-metrics.js";
 import type { AdmissionGate } from "./admission-gate.js";
 
-/** How one protocol turns a request into rows and a result into its response. */
+/**
+ * How one protocol turns a request into rows and a result into its response. `ids` issues the rows'
+ * prediction ids; a response that leaves them out does not call it and pays nothing for them.
+ */
 export interface InferenceProtocol<P extends { rows: Row[] }, R = unknown> {
   parse(request: unknown, model: LoadedModel, maxRows: number): P;
-  respond(model: LoadedModel, parsed: P, result: InferenceResult): R;
+  respond(model: LoadedModel, parsed: P, result: InferenceResult, ids: () => string[]): R;
 }
 
 export interface InferenceDeps {
@@ -20,6 +25,7 @@ export interface InferenceDeps {
   maxBatchRows: number;
   /** Shared by every inference route of every protocol: the bound on inference requests in flight. */
   admission: AdmissionGate;
+  predictionIds: PredictionIds;
 }
 
 /** The model a request names; no version means the latest loaded. */
@@ -75,7 +81,7 @@ export function recordRefusal({ registry, metrics }: InferenceDeps, { name, vers
  * record exactly one inference observation per request whose model is known, whatever the outcome.
  */
 export async function runInference<P extends { rows: Row[] }, R>(
-  { registry, metrics, maxBatchRows }: InferenceDeps,
+  { registry, metrics, maxBatchRows, predictionIds }: InferenceDeps,
   protocol: InferenceProtocol<P, R>,
   { name, version }: ModelRef,
   request: unknown,
@@ -111,7 +117,9 @@ export async function runInference<P extends { rows: Row[] }, R>(
     rows = parsed.rows.length;
     const result = await model.infer(parsed.rows);
     traffic.observe(parsed.rows, result.output);
-    const response = protocol.respond(model, parsed, result);
+    const response = protocol.respond(model, parsed, result, () =>
+      predictionIds.issue(name, model.version, predictedOf(model, result.output)),
+    );
     outcome = "success";
     metrics.recordInference({
       model: name,
@@ -140,6 +148,12 @@ export async function runInference<P extends { rows: Row[] }, R>(
       ...(rows === undefined ? {} : { rows }),
     });
   }
+}
+
+function predictedOf(model: LoadedModel, output: InferenceOutput): Predicted[] {
+  if (output.task === "regression") return Array.from(output.values, (value) => ({ kind: "value", value }));
+  const classes = model.profile.classes;
+  return output.predictions.map((p) => ({ kind: "class", index: classes.indexOf(p.label) }));
 }
 
 function elapsed(since: number): number {

@@ -10,6 +10,7 @@ import type { ColumnElementType } from "../inference/signature.js";
 import {
   type MetadataTensor,
   OUTPUT_LABEL,
+  OUTPUT_PREDICTION_ID,
   OUTPUT_PROBABILITIES,
   OUTPUT_VALUE,
   type V2Datatype,
@@ -69,9 +70,11 @@ export function v2RequestTensors(model: LoadedModel): RequestTensor[] {
 export function v2OutputTensors(model: LoadedModel): MetadataTensor[] {
   const output = model.signature.output;
   const datatype = output.elementType === "float64" ? "FP64" : "FP32";
-  if (output.task === "regression") return [{ name: OUTPUT_VALUE, datatype, shape: [-1] }];
+  const id: MetadataTensor = { name: OUTPUT_PREDICTION_ID, datatype: "BYTES", shape: [-1] };
+  if (output.task === "regression") return [{ name: OUTPUT_VALUE, datatype, shape: [-1] }, id];
   return [
     { name: OUTPUT_LABEL, datatype: "BYTES", shape: [-1] },
     { name: OUTPUT_PROBABILITIES, datatype, shape: [-1, model.profile.classes.length] },
+    id,
   ];
 }

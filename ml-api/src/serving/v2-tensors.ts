@@ -46,3 +46,5 @@ export interface ResponseTensor extends MetadataTensor {
 export const OUTPUT_LABEL = "label";
 export const OUTPUT_PROBABILITIES = "probabilities";
 export const OUTPUT_VALUE = "value";
+/** One id per row, for sending the row's true label to the feedback route later. */
+export const OUTPUT_PREDICTION_ID = "prediction_id";

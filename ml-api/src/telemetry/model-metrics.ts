@@ -1,6 +1,10 @@
 import type { Attributes, BatchObservableResult, Meter, Observable } from "@opentelemetry/api";
+import { ABSOLUTE_ERROR_SHARES } from "../../../contract/histogram-buckets.js";
 import {
   ATTR,
+  type AuthFailure,
+  BASELINE_METRICS,
+  type FeedbackRejection,
   LOAD_OUTCOMES,
   type LoadOutcome,
   METRICS,
@@ -11,9 +15,13 @@ import {
   PHASES,
   type Phase,
 } from "../../../contract/metric-catalogue.js";
+import type { JoinedLabel } from "../inference/feedback.js";
 import type { VersionView } from "../inference/model-registry.js";
 import type { HistogramCell } from "./histogram-cell.js";
 import type { HistogramCells } from "./histogram-cells.js";
+
+/** Classifiers with at most this many classes get their whole confusion matrix at zero (zeroConfusion). */
+const MAX_ZEROED_CLASSES = 12;
 
 export interface InferenceRecord {
   model: string;
@@ -35,6 +43,9 @@ class VersionSeries {
   readonly confidence: HistogramCell;
   readonly margin: HistogramCell;
   readonly load: Record<LoadOutcome, HistogramCell>;
+  readonly feedbackDelay: HistogramCell;
+  /** Created with the version's boundaries when it first records a regressor's labelled error. */
+  absoluteError: HistogramCell | undefined;
   /** Created with the version's boundaries when it first records a predicted value. */
   value: HistogramCell | undefined;
   /** Requests in flight, read at collection; undefined until the version serves one. */
@@ -54,6 +65,7 @@ class VersionSeries {
     this.confidence = cell(METRICS.confidence);
     this.margin = cell(METRICS.margin);
     this.load = byValue(METRICS.loadDuration, ATTR.loadOutcome, LOAD_OUTCOMES);
+    this.feedbackDelay = cell(METRICS.feedbackDelay);
   }
 }
 
@@ -67,8 +79,14 @@ class VersionSeries {
 export class ModelMetrics {
   private readonly validationErrors;
   private readonly unloads;
+  private readonly feedback;
+  private readonly squaredError;
+  private readonly feedbackRejected;
+  private readonly authFailures;
   /** Series per model name, then per version. */
   private readonly series = new Map<string, Map<string, VersionSeries>>();
+  /** Versions whose confusion matrix has been written at zero, as `model\u0000version`. */
+  private readonly zeroed = new Set<string>();
 
   constructor(
     meter: Meter,
@@ -76,15 +94,14 @@ export class ModelMetrics {
     versions: () => Iterable<VersionView>,
     private readonly psiThreshold: number,
   ) {
-    const { validationErrors, unloads } = METRICS;
-    this.validationErrors = meter.createCounter(validationErrors.name, {
-      unit: validationErrors.unit,
-      description: validationErrors.description,
-    });
-    this.unloads = meter.createCounter(unloads.name, {
-      unit: unloads.unit,
-      description: unloads.description,
-    });
+    const counter = (spec: MetricSpec) =>
+      meter.createCounter(spec.name, { unit: spec.unit, description: spec.description });
+    this.validationErrors = counter(METRICS.validationErrors);
+    this.unloads = counter(METRICS.unloads);
+    this.feedback = counter(METRICS.feedback);
+    this.squaredError = counter(METRICS.feedbackSquaredError);
+    this.feedbackRejected = counter(METRICS.feedbackRejected);
+    this.authFailures = counter(METRICS.controlAuthFailures);
     this.observeVersions(meter, versions);
   }
 
@@ -110,6 +127,58 @@ export class ModelMetrics {
 
   recordRejection(model: string, version: string, reason: string): void {
     this.validationErrors.add(1, { ...this.of(model, version).attributes, [ATTR.reason]: reason });
+  }
+
+  /** A label joined to its prediction; a regressor's errors are bucketed by shares of its `scale`. */
+  recordFeedback(label: JoinedLabel): void {
+    const series = this.of(label.model, label.version);
+    series.feedbackDelay.record(label.delaySeconds);
+    if (label.task === "classification") {
+      this.feedback.add(1, {
+        ...series.attributes,
+        [ATTR.predictedClass]: label.predicted,
+        [ATTR.feedbackClass]: label.actual,
+      });
+      return;
+    }
+    const error = Math.abs(label.predicted - label.actual);
+    series.absoluteError ??= this.histograms.cell(
+      METRICS.feedbackAbsoluteError,
+      series.attributes,
+      ABSOLUTE_ERROR_SHARES.map((share) => share * label.scale),
+    );
+    series.absoluteError.record(error);
+    this.squaredError.add(error * error, series.attributes);
+  }
+
+  /**
+   * Every cell of a small classifier's confusion matrix exists from the version's first collection, at zero,
+   * so that increase() over a window starts from a sample of 0 for every pair: the recorded accuracy is then
+   * the exact ratio of the labels, where a series appearing with its first count would be extrapolated on
+   * its own. Large class sets are left sparse, as K² series would cost more than the exactness is worth.
+   */
+  private zeroConfusion(model: string, version: string, classes: readonly string[]): void {
+    const key = `${model}\u0000${version}`;
+    if (classes.length > MAX_ZEROED_CLASSES || this.zeroed.has(key)) return;
+    this.zeroed.add(key);
+    for (const predicted of classes) {
+      for (const actual of classes) {
+        this.feedback.add(0, {
+          [ATTR.model]: model,
+          [ATTR.version]: version,
+          [ATTR.predictedClass]: predicted,
+          [ATTR.feedbackClass]: actual,
+        });
+      }
+    }
+  }
+
+  recordFeedbackRejection(model: string, reason: FeedbackRejection): void {
+    this.feedbackRejected.add(1, { [ATTR.model]: model, [ATTR.feedbackReason]: reason });
+  }
+
+  recordAuthFailure(reason: AuthFailure): void {
+    this.authFailures.add(1, { [ATTR.authReason]: reason });
   }
 
   /** +1 when a request starts on a version, -1 when it ends. */
@@ -165,6 +234,7 @@ export class ModelMetrics {
     const psi = gauge(METRICS.psi);
     const windowSamples = gauge(METRICS.windowSamples);
     const psiThreshold = gauge(METRICS.psiThreshold);
+    const qualityBaseline = gauge(METRICS.qualityBaseline);
     const predictionBinValues = counter(METRICS.predictionBinValues);
     const predictionBinBaseline = gauge(METRICS.predictionBinBaseline);
     const predictionPsi = gauge(METRICS.predictionPsi);
@@ -189,6 +259,11 @@ export class ModelMetrics {
             [ATTR.task]: v.task ?? "",
           });
         }
+        for (const metric of BASELINE_METRICS) {
+          const value = v.baseline?.[metric];
+          if (value !== undefined)
+            result.observe(qualityBaseline, value, { ...model, [ATTR.qualityMetric]: metric });
+        }
         const traffic = v.traffic;
         if (!traffic) continue;
         result.observe(psiThreshold, this.psiThreshold, model);
@@ -204,6 +279,7 @@ export class ModelMetrics {
           const drift = traffic.predictionPsi();
           if (drift !== undefined) result.observe(predictionPsi, drift, model);
         }
+        this.zeroConfusion(v.name, v.version, traffic.profile.classes);
         traffic.profile.classes.forEach((c, i) => {
           const attrs = { ...model, [ATTR.predictedClass]: c };
           result.observe(predictions, traffic.predictions[i] ?? 0, attrs);

@@ -1,0 +1,76 @@
+import { type RequestHandler, Router } from "express";
+import type { FeedbackRejection } from "../../../contract/metric-catalogue.js";
+import { ModelNotFoundError, quote } from "../errors.js";
+import type { FeedbackItem, FeedbackJoin, JoinedLabel } from "../inference/feedback.js";
+import type { ModelRegistry } from "../inference/model-registry.js";
+import { ajv } from "../serving/feature-schemas.js";
+import { schemaError } from "../serving/schema-errors.js";
+import { jsonBody } from "./json-body.js";
+import { labelRoute } from "./route-label.js";
+
+/** Where joined and refused labels go; the model metrics implement it. */
+export interface FeedbackEvents {
+  recordFeedback(label: JoinedLabel): void;
+  recordFeedbackRejection(model: string, reason: FeedbackRejection): void;
+}
+
+export interface FeedbackDeps {
+  registry: ModelRegistry;
+  join: FeedbackJoin;
+  events: FeedbackEvents;
+  /** Runs first on the route: the control token check. */
+  auth: RequestHandler;
+  maxBodyBytes: number;
+  maxItems: number;
+}
+
+type ModelParams = { name: string; version?: string };
+
+/**
+ * `POST /v2/models/{name}[/versions/{v}]/feedback`: true labels (a classifier's `label`, a regressor's
+ * `value`) for earlier predictions, named by their `prediction_id`. The body's shape is checked whole (4xx);
+ * each item is then accepted or rejected on its own, with a reason per rejected item.
+ */
+export function feedbackRoutes(deps: FeedbackDeps): Router {
+  const { registry, join, events } = deps;
+  const validate = ajv.compile<{ feedback: FeedbackItem[] }>({
+    type: "object",
+    required: ["feedback"],
+    additionalProperties: false,
+    properties: {
+      feedback: {
+        type: "array",
+        minItems: 1,
+        maxItems: deps.maxItems,
+        items: {
+          type: "object",
+          required: ["prediction_id"],
+          additionalProperties: false,
+          properties: {
+            prediction_id: { type: "string", maxLength: 512 },
+            label: { type: "string", maxLength: 256 },
+            // Any JSON: a value that is not a finite number is that item's rejection, not the request's.
+            value: {},
+          },
+        },
+      },
+    },
+  });
+  const handler: RequestHandler<ModelParams> = (req, res) => {
+    const { name, version } = req.params;
+    const versions = registry.versionsOf(name);
+    if (versions.length === 0) throw new ModelNotFoundError(`model ${quote(name)} not found`);
+    if (version !== undefined && !versions.includes(version))
+      throw new ModelNotFoundError(`model ${quote(name)} has no version ${quote(version)}`);
+    const body = req.body as unknown;
+    if (!validate(body)) throw schemaError(validate.errors);
+    const outcome = join.join(name, version, body.feedback);
+    for (const label of outcome.accepted) events.recordFeedback(label);
+    for (const r of outcome.rejected) events.recordFeedbackRejection(name, r.reason);
+    res.json({ accepted: outcome.accepted.length, rejected: outcome.rejected });
+  };
+  const router = Router();
+  for (const path of ["/v2/models/:name/feedback", "/v2/models/:name/versions/:version/feedback"])
+    router.post(path, labelRoute, deps.auth, jsonBody(deps.maxBodyBytes), handler);
+  return router;
+}
