@@ -58,7 +58,7 @@ const HEADER = [
   " prometheus.yml and regenerate, never this file (a test checks it is current). Compose mounts it at",
   " /etc/prometheus/prometheus.yml beside rules/, and runs Prometheus with the native stack's flags",
   " (--web.enable-otlp-receiver takes the collector's pushes, --enable-feature=exemplar-storage keeps their",
-  " exemplars).",
+  " exemplars, created-timestamp-zero-ingestion starts each pushed counter at zero).",
 ].join("\n");
 
 /** prometheus/prometheus.yml with every target at its Compose service, ports as in .env.example. */

@@ -560,6 +560,27 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
   );
 
   it(
+    "starts every pushed counter series at zero, so increase() counts what came before its first push",
+    async () => {
+      const counted = (Object.keys(METRICS) as MetricKey[])
+        .filter((key) => METRICS[key].instrument === "counter" || METRICS[key].instrument === "histogram")
+        .map((key) => (METRICS[key].instrument === "histogram" ? `${PROM[key]}_count` : PROM[key]));
+      const nonZeroStart: string[] = [];
+      let series = 0;
+      for (const name of counted) {
+        const selector = `${name}{job="${SERVICE}"}`;
+        series += (await prom.query(`count(${selector})`))[0]?.value ?? 0;
+        for (const s of await prom.query(`min_over_time(${selector}[1h]) > 0`)) {
+          nonZeroStart.push(`${name}${JSON.stringify(s.metric)}`);
+        }
+      }
+      expect(nonZeroStart).toEqual([]);
+      expect(series).toBeGreaterThan(counted.length);
+    },
+    TEST_MS,
+  );
+
+  it(
     "serves the collector's own metrics as an exposition promtool check metrics accepts",
     async () => {
       // The collector's counters carry `_total` (otel-collector/config.yaml); application metrics are pushed
