@@ -8,6 +8,7 @@ import { healthRoutes } from "./http/health-routes.js";
 import { kserveV1Routes, type RouteLimits } from "./http/kserve-v1-routes.js";
 import { oipV2Routes } from "./http/oip-v2-routes.js";
 import { repositoryRoutes } from "./http/repository-routes.js";
+import { routeAll } from "./http/route.js";
 import { FeedbackJoin } from "./inference/feedback.js";
 import { SeenLabels } from "./inference/seen-labels.js";
 import type { InferenceDeps } from "./serving/inference-call.js";
@@ -35,11 +36,11 @@ export function createApp(
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  app.use(healthRoutes(registry));
-  app.use(kserveV1Routes(deps, limits));
-  app.use(oipV2Routes(deps, limits));
-  app.use(
-    feedbackRoutes({
+  routeAll(app.router, {
+    ...healthRoutes(registry),
+    ...kserveV1Routes(deps, limits),
+    ...oipV2Routes(deps, limits),
+    ...feedbackRoutes({
       registry,
       join,
       events: metrics,
@@ -47,8 +48,8 @@ export function createApp(
       maxBodyBytes: config.MAX_BODY_BYTES,
       maxItems: config.FEEDBACK_MAX_ITEMS,
     }),
-  );
-  app.use(repositoryRoutes(registry, limits, auth));
+    ...repositoryRoutes(registry, limits, auth),
+  });
   app.use(notFound);
   app.use(errorHandler(logger));
   return app;

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HTTP_ROUTES, type HttpRouteName, routePath } from "../../contract/http-routes.js";
 import { ATTR, METRICS, type MetricSpec, PHASES } from "../../contract/metric-catalogue.js";
 import { promLabel } from "../../contract/prometheus-names.js";
 import { type ApiProcess, poll, spawnInstrumentedApi } from "../support/api-process.js";
@@ -49,55 +50,78 @@ const HTTP_COUNT = "http_server_request_duration_count";
 const httpSeries = (samples: Sample[]) => samples.filter((s) => s.name === HTTP_COUNT);
 const modelSeries = (samples: Sample[]) => samples.filter((s) => s.name.startsWith("inferwatch_"));
 
-/** Every route once, with the template and status the HTTP metric must carry. */
-const ROUTES: [string, string, unknown, string | undefined, number][] = [
-  ["GET", "/healthz", undefined, "/healthz", 200],
-  ["GET", "/readyz", undefined, "/readyz", 200],
-  ["GET", "/v2/health/live", undefined, "/v2/health/live", 200],
-  ["GET", "/v2/health/ready", undefined, "/v2/health/ready", 200],
-  ["GET", "/v2", undefined, "/v2", 200],
-  ["GET", "/v1/models", undefined, "/v1/models", 200],
-  ["GET", "/v1/models/penguins", undefined, "/v1/models/:name", 200],
-  ["GET", "/v1/models/zebra", undefined, "/v1/models/:name", 404],
-  [
-    "POST",
-    "/v1/models/penguins:predict",
-    { instances: [withoutSex(ADELIE_V1)] },
-    "/v1/models/:name:predict",
-    200,
+interface RouteCase {
+  params?: Record<string, string>;
+  body?: unknown;
+  status: number;
+}
+
+/** Requests for every route of the table, with the status each must answer; the template comes from the table. */
+const CASES: { [N in HttpRouteName]: RouteCase[] } = {
+  healthz: [{ status: 200 }],
+  v2Live: [{ status: 200 }],
+  readyz: [{ status: 200 }],
+  v2Ready: [{ status: 200 }],
+  v1Models: [{ status: 200 }],
+  v1Model: [
+    { params: { name: "penguins" }, status: 200 },
+    { params: { name: "zebra" }, status: 404 },
   ],
-  ["POST", "/v1/models/zebra:predict", { instances: [] }, "/v1/models/:name:predict", 404],
-  ["GET", "/v2/models/penguins", undefined, "/v2/models/:name", 200],
-  ["GET", "/v2/models/penguins/versions/1", undefined, "/v2/models/:name/versions/:version", 200],
-  ["GET", "/v2/models/penguins/ready", undefined, "/v2/models/:name/ready", 200],
-  ["GET", "/v2/models/penguins/versions/7/ready", undefined, "/v2/models/:name/versions/:version/ready", 404],
-  ["POST", "/v2/models/penguins/infer", v2Body([withoutSex(ADELIE_V1)]), "/v2/models/:name/infer", 200],
-  [
-    "POST",
-    "/v2/models/penguins/feedback",
-    { feedback: [{ prediction_id: "x", label: "Adelie" }] },
-    "/v2/models/:name/feedback",
-    200,
+  v1Predict: [
+    { params: { name: "penguins" }, body: { instances: [withoutSex(ADELIE_V1)] }, status: 200 },
+    { params: { name: "zebra" }, body: { instances: [] }, status: 404 },
   ],
-  [
-    "POST",
-    "/v2/models/penguins/versions/1/infer",
-    v2Body([ADELIE_V1]),
-    "/v2/models/:name/versions/:version/infer",
-    200,
+  v2Server: [{ status: 200 }],
+  v2ModelReady: [{ params: { name: "penguins" }, status: 200 }],
+  v2VersionReady: [{ params: { name: "penguins", version: "7" }, status: 404 }],
+  v2Model: [{ params: { name: "penguins" }, status: 200 }],
+  v2Version: [{ params: { name: "penguins", version: "1" }, status: 200 }],
+  v2Infer: [{ params: { name: "penguins" }, body: v2Body([withoutSex(ADELIE_V1)]), status: 200 }],
+  v2InferVersion: [
+    { params: { name: "penguins", version: "1" }, body: v2Body([ADELIE_V1]), status: 200 },
+    { params: { name: "penguins", version: "1" }, body: { inputs: [] }, status: 400 },
   ],
-  [
-    "POST",
-    "/v2/models/penguins/versions/1/infer",
-    { inputs: [] },
-    "/v2/models/:name/versions/:version/infer",
-    400,
+  feedback: [
+    {
+      params: { name: "penguins" },
+      body: { feedback: [{ prediction_id: "x", label: "Adelie" }] },
+      status: 200,
+    },
   ],
-  ["POST", "/v2/repository/index", {}, "/v2/repository/index", 200],
-  ["POST", "/v2/repository/models/penguins/load", {}, "/v2/repository/models/:name/load", 200],
-  ["POST", "/v2/repository/models/zebra/unload", {}, "/v2/repository/models/:name/unload", 404],
-  ["GET", "/no/such/route", undefined, undefined, 404],
-  ["DELETE", "/v2/models/penguins", undefined, undefined, 404],
+  feedbackVersion: [
+    {
+      params: { name: "penguins", version: "1" },
+      body: { feedback: [{ prediction_id: "x", label: "Adelie" }] },
+      status: 200,
+    },
+  ],
+  repositoryIndex: [{ body: {}, status: 200 }],
+  repositoryLoad: [{ params: { name: "penguins" }, body: {}, status: 200 }],
+  repositoryUnload: [{ params: { name: "zebra" }, body: {}, status: 404 }],
+};
+
+/** A request sent, with the `http.route` it must carry (none: it matches no route) and its status. */
+interface Sent {
+  method: string;
+  path: string;
+  body?: unknown;
+  route?: string;
+  status: number;
+}
+
+const REQUESTS: Sent[] = [
+  ...(Object.entries(CASES) as [HttpRouteName, RouteCase[]][]).flatMap(([name, cases]) => {
+    const route = HTTP_ROUTES[name];
+    return cases.map(({ params, body, status }) => ({
+      method: route.method,
+      path: routePath(route, params),
+      body,
+      route: route.template,
+      status,
+    }));
+  }),
+  { method: "GET", path: "/no/such/route", status: 404 },
+  { method: "DELETE", path: "/v2/models/penguins", status: 404 },
 ];
 
 describe("the instrumented ML API process", () => {
@@ -105,7 +129,7 @@ describe("the instrumented ML API process", () => {
     const before = httpSeries(await scrape(metricsUrl));
     const times = 3;
     for (let i = 0; i < times; i++) {
-      for (const [method, path, body, , status] of ROUTES)
+      for (const { method, path, body, status } of REQUESTS)
         expect(await send(method, path, body), path).toBe(status);
     }
     const after = httpSeries(await scrape(metricsUrl));
@@ -119,7 +143,7 @@ describe("the instrumented ML API process", () => {
         )
         .reduce((sum, s) => sum + s.value, 0);
     const expected = new Map<string, number>();
-    for (const [method, , , route, status] of ROUTES) {
+    for (const { method, route, status } of REQUESTS) {
       const key = JSON.stringify([method, route, status]);
       expected.set(key, (expected.get(key) ?? 0) + times);
     }
@@ -132,7 +156,9 @@ describe("the instrumented ML API process", () => {
     }
     const routes = new Set(after.map((s) => s.labels.http_route).filter((r) => r !== undefined));
     expect([...routes].sort()).toEqual(
-      [...new Set(ROUTES.map((r) => r[3]).filter((r) => r !== undefined))].sort(),
+      Object.values(HTTP_ROUTES)
+        .map((r) => r.template)
+        .sort(),
     );
   });
 

@@ -1,12 +1,13 @@
-import { type RequestHandler, Router } from "express";
+import type { RequestHandler } from "express";
 import type { FeedbackRejection } from "../../../contract/metric-catalogue.js";
 import { ModelNotFoundError, quote } from "../errors.js";
 import type { FeedbackItem, FeedbackJoin, JoinedLabel } from "../inference/feedback.js";
 import type { ModelRegistry } from "../inference/model-registry.js";
 import { ajv } from "../serving/feature-schemas.js";
+import type { ModelRef } from "../serving/inference-call.js";
 import { schemaError } from "../serving/schema-errors.js";
 import { jsonBody } from "./json-body.js";
-import { labelRoute } from "./route-label.js";
+import type { RouteHandlers } from "./route.js";
 
 /** Where joined and refused labels go; the model metrics implement it. */
 export interface FeedbackEvents {
@@ -24,14 +25,12 @@ export interface FeedbackDeps {
   maxItems: number;
 }
 
-type ModelParams = { name: string; version?: string };
-
 /**
  * `POST /v2/models/{name}[/versions/{v}]/feedback`: true labels (a classifier's `label`, a regressor's
  * `value`) for earlier predictions, named by their `prediction_id`. The body's shape is checked whole (4xx);
  * each item is then accepted or rejected on its own, with a reason per rejected item.
  */
-export function feedbackRoutes(deps: FeedbackDeps): Router {
+export function feedbackRoutes(deps: FeedbackDeps) {
   const { registry, join, events } = deps;
   const validate = ajv.compile<{ feedback: FeedbackItem[] }>({
     type: "object",
@@ -56,7 +55,7 @@ export function feedbackRoutes(deps: FeedbackDeps): Router {
       },
     },
   });
-  const handler: RequestHandler<ModelParams> = (req, res) => {
+  const handler: RequestHandler<ModelRef> = (req, res) => {
     const { name, version } = req.params;
     const versions = registry.versionsOf(name);
     if (versions.length === 0) throw new ModelNotFoundError(`model ${quote(name)} not found`);
@@ -69,8 +68,6 @@ export function feedbackRoutes(deps: FeedbackDeps): Router {
     for (const r of outcome.rejected) events.recordFeedbackRejection(name, r.reason);
     res.json({ accepted: outcome.accepted.length, rejected: outcome.rejected });
   };
-  const router = Router();
-  for (const path of ["/v2/models/:name/feedback", "/v2/models/:name/versions/:version/feedback"])
-    router.post(path, labelRoute, deps.auth, jsonBody(deps.maxBodyBytes), handler);
-  return router;
+  const handlers = [deps.auth, jsonBody(deps.maxBodyBytes), handler];
+  return { feedback: handlers, feedbackVersion: handlers } satisfies Partial<RouteHandlers>;
 }

@@ -1,12 +1,12 @@
-import { type RequestHandler, Router } from "express";
+import type { RequestHandler } from "express";
 import type { ModelRegistry } from "../inference/model-registry.js";
-import { labelRoute } from "./route-label.js";
+import type { RouteHandlers } from "./route.js";
 
 /**
  * Liveness and readiness, in the plain form (`/healthz`, `/readyz`) and the protocol's (`/v2/health/*`).
  * Not ready answers 503 so a load balancer or Kubernetes probe takes the instance out without parsing JSON.
  */
-export function healthRoutes(registry: ModelRegistry): Router {
+export function healthRoutes(registry: ModelRegistry) {
   const live: RequestHandler = (_req, res) => {
     res.json({ live: true });
   };
@@ -14,10 +14,10 @@ export function healthRoutes(registry: ModelRegistry): Router {
     const isReady = registry.ready();
     res.status(isReady ? 200 : 503).json({ ready: isReady });
   };
-  const router = Router();
-  router.get("/healthz", labelRoute, live);
-  router.get("/v2/health/live", labelRoute, live);
-  router.get("/readyz", labelRoute, ready);
-  router.get("/v2/health/ready", labelRoute, ready);
-  return router;
+  return {
+    healthz: [live],
+    v2Live: [live],
+    readyz: [ready],
+    v2Ready: [ready],
+  } satisfies Partial<RouteHandlers>;
 }

@@ -4,17 +4,16 @@ import type { Row } from "../inference/feature-encoder.js";
 import {
   type InferenceDeps,
   type InferenceProtocol,
+  type ModelRef,
   recordRefusal,
   runInference,
 } from "../serving/inference-call.js";
-
-type ModelParams = { name: string; version?: string };
 
 /**
  * Admission control in front of an inference route's body parsing, so a refused request costs no parsing:
  * its place is taken on arrival and left when the response closes (sent or aborted).
  */
-export function admitInference(deps: InferenceDeps): RequestHandler<ModelParams> {
+export function admitInference(deps: InferenceDeps): RequestHandler<ModelRef> {
   const { admission } = deps;
   return (req, res, next) => {
     if (!admission.enter()) {
@@ -31,8 +30,8 @@ export function admitInference(deps: InferenceDeps): RequestHandler<ModelParams>
 export function inferenceHandler<P extends { rows: Row[] }>(
   deps: InferenceDeps,
   protocol: InferenceProtocol<P>,
-): RequestHandler<ModelParams> {
-  return async (req: Request<ModelParams>, res) => {
+): RequestHandler<ModelRef> {
+  return async (req: Request<ModelRef>, res) => {
     res.json(await runInference(deps, protocol, req.params, req.body));
   };
 }

@@ -1,8 +1,8 @@
-import { type Request, Router } from "express";
+import type { Request } from "express";
 import type { InferenceDeps, InferenceProtocol } from "../serving/inference-call.js";
 import { admitInference, inferenceHandler } from "./inference-handler.js";
 import { jsonBody } from "./json-body.js";
-import { labelRoute } from "./route-label.js";
+import type { RouteHandlers } from "./route.js";
 import { parseV1Request } from "./v1-request.js";
 
 export interface RouteLimits {
@@ -34,27 +34,21 @@ const V1_PREDICT: InferenceProtocol<{ rows: ReturnType<typeof parseV1Request> }>
 };
 
 /** KServe V1 data plane: model status and `:predict`, always on the latest loaded version. */
-export function kserveV1Routes(deps: InferenceDeps, limits: RouteLimits): Router {
+export function kserveV1Routes(deps: InferenceDeps, limits: RouteLimits) {
   const { registry } = deps;
-  const router = Router();
-
-  router.get("/v1/models", labelRoute, async (_req, res) => {
-    res.json({ models: [...new Set((await registry.index()).map((s) => s.name))] });
-  });
-
-  router.get("/v1/models/:name", labelRoute, (req: Request<{ name: string }>, res) => {
-    const lease = registry.acquire(req.params.name);
-    lease.release();
-    res.json({ name: req.params.name, ready: true, version: lease.model.version });
-  });
-
-  router.post(
-    "/v1/models/:name\\:predict",
-    labelRoute,
-    admitInference(deps),
-    jsonBody(limits.maxBodyBytes),
-    inferenceHandler(deps, V1_PREDICT),
-  );
-
-  return router;
+  return {
+    v1Models: [
+      async (_req, res) => {
+        res.json({ models: [...new Set((await registry.index()).map((s) => s.name))] });
+      },
+    ],
+    v1Model: [
+      (req: Request<{ name: string }>, res) => {
+        const lease = registry.acquire(req.params.name);
+        lease.release();
+        res.json({ name: req.params.name, ready: true, version: lease.model.version });
+      },
+    ],
+    v1Predict: [admitInference(deps), jsonBody(limits.maxBodyBytes), inferenceHandler(deps, V1_PREDICT)],
+  } satisfies Partial<RouteHandlers>;
 }

@@ -1,10 +1,10 @@
-import { type Request, type RequestHandler, Router } from "express";
+import type { RequestHandler } from "express";
 import type { ModelRegistry, ModelState } from "../inference/model-registry.js";
 import { ajv } from "../serving/feature-schemas.js";
 import { schemaError } from "../serving/schema-errors.js";
 import { jsonBody } from "./json-body.js";
 import type { RouteLimits } from "./kserve-v1-routes.js";
-import { labelRoute } from "./route-label.js";
+import type { RouteHandlers } from "./route.js";
 
 /** The repository extension reports states in Triton's vocabulary, which its clients parse. */
 const PROTOCOL_STATE: Record<ModelState, string> = {
@@ -46,11 +46,9 @@ function controlVersion(body: unknown): string | undefined {
  * unload change what is served, so `auth` (the control token) guards them; the index only reads, like
  * model metadata, and stays open.
  */
-export function repositoryRoutes(registry: ModelRegistry, limits: RouteLimits, auth: RequestHandler): Router {
-  const router = Router();
+export function repositoryRoutes(registry: ModelRegistry, limits: RouteLimits, auth: RequestHandler) {
   const body = jsonBody(limits.maxBodyBytes, { optional: true });
-
-  router.post("/v2/repository/index", labelRoute, body, async (req, res) => {
+  const index: RequestHandler = async (req, res) => {
     const parsed = req.body ?? {};
     if (!validateIndex(parsed)) throw schemaError(validateIndex.errors);
     const all = await registry.index();
@@ -59,29 +57,18 @@ export function repositoryRoutes(registry: ModelRegistry, limits: RouteLimits, a
         .filter((s) => !parsed.ready || s.state === "ready")
         .map((s) => ({ name: s.name, version: s.version, state: PROTOCOL_STATE[s.state], reason: s.reason })),
     );
-  });
-
-  router.post(
-    "/v2/repository/models/:name/load",
-    labelRoute,
-    auth,
-    body,
-    async (req: Request<{ name: string }>, res) => {
-      await registry.load(req.params.name, controlVersion(req.body));
-      res.status(200).json({});
-    },
-  );
-
-  router.post(
-    "/v2/repository/models/:name/unload",
-    labelRoute,
-    auth,
-    body,
-    async (req: Request<{ name: string }>, res) => {
-      await registry.unload(req.params.name, controlVersion(req.body));
-      res.status(200).json({});
-    },
-  );
-
-  return router;
+  };
+  const load: RequestHandler<{ name: string }> = async (req, res) => {
+    await registry.load(req.params.name, controlVersion(req.body));
+    res.status(200).json({});
+  };
+  const unload: RequestHandler<{ name: string }> = async (req, res) => {
+    await registry.unload(req.params.name, controlVersion(req.body));
+    res.status(200).json({});
+  };
+  return {
+    repositoryIndex: [body, index],
+    repositoryLoad: [auth, body, load],
+    repositoryUnload: [auth, body, unload],
+  } satisfies Partial<RouteHandlers>;
 }
