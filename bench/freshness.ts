@@ -1,6 +1,7 @@
 import { cpus, loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { HTTP, SPAN_METRICS } from "../contract/external-metrics.js";
+import { HTTP_ROUTES } from "../contract/http-routes.js";
 import { PROM } from "../contract/prometheus-names.js";
 import { OTEL_DEFAULTS } from "../ml-api/src/telemetry/otel-defaults.js";
 import type { Tuning } from "../stack/components.js";
@@ -8,7 +9,6 @@ import { startScratchStack } from "../stack/scratch-stack.js";
 import { PrometheusApi } from "../test/e2e/prometheus-api.js";
 import { ADELIE_V1, v2Body, withoutSex } from "../test/support/penguins.js";
 import { seeded } from "../traffic/random.js";
-import { ROUTES } from "../traffic/request-mix.js";
 import { describeIntervals } from "./lib/committed-intervals.js";
 import { markdownTable } from "./lib/markdown-table.js";
 import { percentile } from "./lib/percentile.js";
@@ -82,7 +82,7 @@ const PATHS: Path[] = [
   {
     name: "HTTP server duration count",
     metric: `${HTTP.duration}_count`,
-    labels: { job: SERVICE, http_route: ROUTES.v2Infer },
+    labels: { job: SERVICE, http_route: HTTP_ROUTES.v2Infer.template },
   },
   {
     name: "model inference count",
@@ -92,7 +92,11 @@ const PATHS: Path[] = [
   {
     name: "span metrics calls",
     metric: SPAN_METRICS.calls,
-    labels: { service_name: SERVICE, span_kind: "SPAN_KIND_SERVER", http_route: ROUTES.v2Infer },
+    labels: {
+      service_name: SERVICE,
+      span_kind: "SPAN_KIND_SERVER",
+      http_route: HTTP_ROUTES.v2Infer.template,
+    },
   },
 ];
 const promql = (p: Path) =>

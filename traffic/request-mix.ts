@@ -1,3 +1,4 @@
+import { HTTP_ROUTES, type HttpRoute, routePath } from "../contract/http-routes.js";
 import type { Outcome } from "../contract/metric-catalogue.js";
 import type { ModelProfile } from "../ml-api/src/inference/profile.js";
 import { pick, type Random, weighted } from "./random.js";
@@ -9,13 +10,6 @@ import { type CsvRecord, type Instance, type ReplayOptions, RowReplay } from "./
  * request carries the route template the API labels it with and what the API must answer, so a test that
  * sends a plan knows exactly what Prometheus must count.
  */
-
-/** Route templates as the ML API labels them (`http_route`). */
-export const ROUTES = {
-  v1Predict: "/v1/models/:name:predict",
-  v2Infer: "/v2/models/:name/infer",
-  v2InferVersion: "/v2/models/:name/versions/:version/infer",
-} as const;
 
 export type Kind =
   | "v1_named"
@@ -164,70 +158,46 @@ export class RequestMix {
     switch (kind) {
       case "v1_named": {
         const rows = this.sampler(latest).rows(size());
-        return this.request(
-          kind,
-          `/v1/models/${name}:predict`,
-          ROUTES.v1Predict,
-          { instances: rows },
-          ok(latest),
-        );
+        return this.request(kind, HTTP_ROUTES.v1Predict, { name }, { instances: rows }, ok(latest));
       }
       case "v1_array": {
         const sampler = this.sampler(latest);
         const rows = sampler.rows(size()).map((r) => sampler.features.map((f) => r[f] ?? null));
-        return this.request(
-          kind,
-          `/v1/models/${name}:predict`,
-          ROUTES.v1Predict,
-          { instances: rows },
-          ok(latest),
-        );
+        return this.request(kind, HTTP_ROUTES.v1Predict, { name }, { instances: rows }, ok(latest));
       }
       case "v2_latest": {
         const rows = this.sampler(latest).rows(size());
         const body = this.v2(latest, rows);
-        return this.request(kind, `/v2/models/${name}/infer`, ROUTES.v2Infer, body, ok(latest));
+        return this.request(kind, HTTP_ROUTES.v2Infer, { name }, body, ok(latest));
       }
       case "v2_version": {
         const version = pick(this.random, [...this.target.profiles.keys()]);
         const body = this.v2(version, this.sampler(version).rows(size()));
-        return this.request(
-          kind,
-          `/v2/models/${name}/versions/${version}/infer`,
-          ROUTES.v2InferVersion,
-          body,
-          ok(version),
-        );
+        return this.request(kind, HTTP_ROUTES.v2InferVersion, { name, version }, body, ok(version));
       }
       case "invalid_v1": {
         const rows = this.sampler(latest).rows(1 + Math.floor(this.random() * 3));
         const broken = this.breakRows(rows, false);
-        return this.request(
-          kind,
-          `/v1/models/${name}:predict`,
-          ROUTES.v1Predict,
-          { instances: broken },
-          invalid(latest),
-        );
+        return this.request(kind, HTTP_ROUTES.v1Predict, { name }, { instances: broken }, invalid(latest));
       }
       case "invalid_v2": {
         const rows = this.sampler(latest).rows(1 + Math.floor(this.random() * 3));
         const body = this.v2(latest, this.breakRows(rows, this.isMatrix(latest)));
-        return this.request(kind, `/v2/models/${name}/infer`, ROUTES.v2Infer, body, invalid(latest));
+        return this.request(kind, HTTP_ROUTES.v2Infer, { name }, body, invalid(latest));
       }
       case "malformed_json":
         // Rejected by the JSON body parser before any model is looked up: an HTTP 400, no model series.
         return {
-          ...this.request(kind, `/v1/models/${name}:predict`, ROUTES.v1Predict, {}, { status: 400 }),
+          ...this.request(kind, HTTP_ROUTES.v1Predict, { name }, {}, { status: 400 }),
           body: '{"instances": [',
         };
       case "unknown_model": {
         const body = this.v2(latest, this.sampler(latest).rows(1));
-        return this.request(kind, "/v2/models/no-such-model/infer", ROUTES.v2Infer, body, { status: 404 });
+        return this.request(kind, HTTP_ROUTES.v2Infer, { name: "no-such-model" }, body, { status: 404 });
       }
       case "unknown_version": {
         const body = this.v2(latest, this.sampler(latest).rows(1));
-        return this.request(kind, `/v2/models/${name}/versions/999/infer`, ROUTES.v2InferVersion, body, {
+        return this.request(kind, HTTP_ROUTES.v2InferVersion, { name, version: "999" }, body, {
           status: 404,
         });
       }
@@ -258,14 +228,22 @@ export class RequestMix {
 
   private request(
     kind: Kind,
-    path: string,
-    route: string,
+    route: HttpRoute,
+    params: Record<string, string>,
     body: unknown,
     expected: PlannedRequest["expected"],
   ): PlannedRequest {
     const payload = body as { instances?: unknown[]; inputs?: { shape: number[] }[] };
     const rows = payload.instances?.length ?? payload.inputs?.[0]?.shape[0] ?? 0;
-    return { kind, method: "POST", path, route, body: JSON.stringify(body), rows, expected };
+    return {
+      kind,
+      method: "POST",
+      path: routePath(route, params),
+      route: route.template,
+      body: JSON.stringify(body),
+      rows,
+      expected,
+    };
   }
 
   private v2(version: string, rows: Instance[]) {

@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import express from "express";
 import ort from "onnxruntime-node";
+import { HTTP_ROUTES } from "../../contract/http-routes.js";
 import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
+import { expressPath } from "../../ml-api/src/http/route.js";
 
 /**
  * The baseline the ML API is measured against: Express parsing JSON and calling ONNX Runtime on the same
@@ -20,7 +22,7 @@ const columns: number = card.onnx.inputColumns;
 
 const app = express();
 app.use(express.json({ limit: "1mb" }));
-app.post("/v1/models/:name\\:predict", async (req, res) => {
+app.post(expressPath(HTTP_ROUTES.v1Predict.template), async (req, res) => {
   const instances: [number, number, number, number, string][] = req.body.instances;
   const input = new Float32Array(instances.length * columns);
   instances.forEach((row, r) => {

@@ -1,5 +1,6 @@
+import { HTTP_ROUTES, routePath } from "../../contract/http-routes.js";
 import { ADELIE_V1, v2Body, withoutSex } from "../../test/support/penguins.js";
-import { type PlannedRequest, ROUTES } from "../../traffic/request-mix.js";
+import type { PlannedRequest } from "../../traffic/request-mix.js";
 import { send } from "../../traffic/sender.js";
 
 /**
@@ -16,8 +17,8 @@ export class SteadyTraffic {
     const request: PlannedRequest = {
       kind: "v2_latest",
       method: "POST",
-      path: `/v2/models/${model}/infer`,
-      route: ROUTES.v2Infer,
+      path: routePath(HTTP_ROUTES.v2Infer, { name: model }),
+      route: HTTP_ROUTES.v2Infer.template,
       body: JSON.stringify(v2Body([withoutSex(ADELIE_V1)])),
       rows: 1,
       expected: { status: 200 },

@@ -6,6 +6,7 @@ import {
   RUNTIME,
   SPAN_METRICS,
 } from "../../contract/external-metrics.js";
+import { HTTP_ROUTES } from "../../contract/http-routes.js";
 import { rpcMethod } from "../../contract/rpc-names.js";
 
 export { OTLP_HANDLER };
@@ -72,11 +73,11 @@ export const JOBS = {
  * about the service failing its users, so the availability SLI leaves them out.
  */
 export const PROBE_ROUTES = [
-  "/readyz",
-  "/v2/health/ready",
-  "/v2/models/:name/ready",
-  "/v2/models/:name/versions/:version/ready",
-] as const;
+  HTTP_ROUTES.readyz,
+  HTTP_ROUTES.v2Ready,
+  HTTP_ROUTES.v2ModelReady,
+  HTTP_ROUTES.v2VersionReady,
+].map((r) => r.template);
 
 /** The gRPC methods that answer for readiness (never with an error status, but probes all the same). */
 export const PROBE_RPC_METHODS = [rpcMethod("ServerReady"), rpcMethod("ModelReady")] as const;

@@ -1,3 +1,4 @@
+import { HTTP_ROUTES } from "../../contract/http-routes.js";
 import { API_JOB } from "../../prometheus/rules/pipeline-alerts.js";
 
 /** What the rule cases (rule-cases.ts, quality-rule-cases.ts) share: the source's labels and series shapes. */
@@ -5,7 +6,7 @@ import { API_JOB } from "../../prometheus/rules/pipeline-alerts.js";
 export const JOB = `job="${API_JOB}"`;
 const INSTANCE = `instance="10.0.0.1:8002"`;
 export const API = `${JOB}, ${INSTANCE}`;
-export const INFER_ROUTE = `http_route="/v2/models/:name/infer", http_request_method="POST"`;
+export const INFER_ROUTE = `http_route="${HTTP_ROUTES.v2Infer.template}", http_request_method="POST"`;
 export const MODEL = `model_name="penguins", model_version="2"`;
 export const REGRESSOR = `model_name="body-mass", model_version="1"`;
 

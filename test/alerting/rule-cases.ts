@@ -1,3 +1,4 @@
+import { HTTP_ROUTES } from "../../contract/http-routes.js";
 import { PROM } from "../../contract/prometheus-names.js";
 import { RECORDED, recordName } from "../../contract/recorded-series.js";
 import { rpcMethod } from "../../contract/rpc-names.js";
@@ -158,8 +159,12 @@ export const RULE_CASES: RuleCase[] = [
       http(200, grows(100, 120)),
       http(400, grows(30, 120)),
       http(404, grows(10, 120)),
-      http(503, grows(50, 120), `http_route="/readyz", http_request_method="GET"`),
-      http(503, grows(50, 120), `http_route="/v2/models/:name/ready", http_request_method="GET"`),
+      http(503, grows(50, 120), `http_route="${HTTP_ROUTES.readyz.template}", http_request_method="GET"`),
+      http(
+        503,
+        grows(50, 120),
+        `http_route="${HTTP_ROUTES.v2ModelReady.template}", http_request_method="GET"`,
+      ),
     ],
     checks: [{ at: "70m", alert: "ServiceAvailabilityBudgetBurn", expect: [] }],
   },
@@ -1001,7 +1006,7 @@ export const RULE_CASES: RuleCase[] = [
       {
         at: "15m",
         expr: `sum by (http_route) (avg_over_time(${recordName(RECORDED.httpRequests)}{${JOB}}[5m]))`,
-        expect: [{ labels: `{http_route="/v2/models/:name/infer"}`, value: 3.1 }],
+        expect: [{ labels: `{http_route="${HTTP_ROUTES.v2Infer.template}"}`, value: 3.1 }],
       },
       {
         at: "15m",
@@ -1040,7 +1045,7 @@ export const RULE_CASES: RuleCase[] = [
     series: [
       http(200, grows(15, 80)),
       http(503, grows(0.15, 80)),
-      http(503, grows(15, 80), `http_route="/readyz", http_request_method="GET"`),
+      http(503, grows(15, 80), `http_route="${HTTP_ROUTES.readyz.template}", http_request_method="GET"`),
       inference("success", grows(10, 80)),
       latencyBucket("0.1", grows(9.5, 80)),
     ],

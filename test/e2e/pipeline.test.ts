@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { RPC } from "../../contract/external-metrics.js";
+import { HTTP_ROUTES } from "../../contract/http-routes.js";
 import { METRICS, type MetricKey } from "../../contract/metric-catalogue.js";
 import { PROM } from "../../contract/prometheus-names.js";
 import { rpcMethod } from "../../contract/rpc-names.js";
@@ -13,7 +14,7 @@ import { apiSecretFiles } from "../../stack/api-secrets.js";
 import { apiSecretsDir, type StackSettings } from "../../stack/components.js";
 import { binary } from "../../stack/layout.js";
 import { seeded } from "../../traffic/random.js";
-import { MIX, type PlannedRequest, RequestMix, ROUTES, v2Body } from "../../traffic/request-mix.js";
+import { MIX, type PlannedRequest, RequestMix, v2Body } from "../../traffic/request-mix.js";
 import { type Sent, send } from "../../traffic/sender.js";
 import { type Tally, tally } from "../../traffic/tally.js";
 import { discoverTarget, heldOutRecords } from "../../traffic/target.js";
@@ -88,7 +89,7 @@ async function sendFeedback(): Promise<void> {
   const ids = new PredictionIds(predictionIdKey);
   const [label] = ids.issue(CLASSIFIER, "2", [{ kind: "class", index: 0 }]);
   const [value] = ids.issue(REGRESSOR, "1", [{ kind: "value", value: 4000 }]);
-  const route = "/v2/models/:name/feedback";
+  const route = HTTP_ROUTES.feedback.template;
   repositoryCalls.push({
     route,
     status: await post(`/v2/models/${CLASSIFIER}/feedback`, {
@@ -195,8 +196,8 @@ async function sendKnownMix(): Promise<void> {
 
   const profile = target.profiles.get("1");
   if (!profile) throw new Error("penguins version 1 has no profile");
-  const unload = "/v2/repository/models/:name/unload";
-  const load = "/v2/repository/models/:name/load";
+  const unload = HTTP_ROUTES.repositoryUnload.template;
+  const load = HTTP_ROUTES.repositoryLoad.template;
   repositoryCalls.push({
     route: unload,
     status: await post("/v2/repository/models/penguins/unload", { parameters: { version: "1" } }),
@@ -205,7 +206,7 @@ async function sendKnownMix(): Promise<void> {
     kind: "v2_version",
     method: "POST",
     path: "/v2/models/penguins/versions/1/infer",
-    route: ROUTES.v2InferVersion,
+    route: HTTP_ROUTES.v2InferVersion.template,
     body: JSON.stringify(v2Body(profile, [SAMPLE_V1])),
     rows: 1,
     expected: { status: 503, inference: { model: "penguins", version: "1", outcome: "unavailable" } },
@@ -411,7 +412,7 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
 
       for (const selector of [
         `traces_span_metrics_duration_seconds_bucket{service_name="${SERVICE}", span_name="inference"}`,
-        `traces_span_metrics_duration_seconds_bucket{service_name="${SERVICE}", span_kind="SPAN_KIND_SERVER", http_route="${ROUTES.v2InferVersion}"}`,
+        `traces_span_metrics_duration_seconds_bucket{service_name="${SERVICE}", span_kind="SPAN_KIND_SERVER", http_route="${HTTP_ROUTES.v2InferVersion.template}"}`,
       ]) {
         // The span metrics connector attaches exemplars only to the flush after its spans arrive, and a
         // series' first flush reads 0 without them; so while none is stored, a few more requests go in
@@ -612,7 +613,7 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
   it(
     "shows a new request in PromQL within a bounded time",
     async () => {
-      const route = ROUTES.v2InferVersion;
+      const route = HTTP_ROUTES.v2InferVersion.template;
       const query = `sum(http_server_request_duration_seconds_count{job="${SERVICE}", http_route="${route}", http_response_status_code="200"})`;
       // Start from a settled count: everything sent so far on this route, already in Prometheus.
       const before = [...sent, ...extra].filter((s) => s.request.route === route && s.status === 200).length;

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { HTTP_ROUTES } from "../../contract/http-routes.js";
 import { OTEL_DEFAULTS } from "../../ml-api/src/telemetry/otel-defaults.js";
 import { collector } from "../../stack/components.js";
-import { ROUTES } from "../../traffic/request-mix.js";
 import { type Sent, send } from "../../traffic/sender.js";
 import {
   E2E_TUNING,
@@ -75,7 +75,7 @@ const MAX_EXPORT_BATCH = Number(OTEL_DEFAULTS.OTEL_BSP_MAX_EXPORT_BATCH_SIZE.val
 /** How long a finished span waits in the SDK before its batch's first attempt. */
 const SPAN_EXPORT_DELAY_MS = E2E_TUNING.spanExportDelayMs ?? 5_000;
 /** Routes of the warm-up and the traffic; no regex metacharacters, so they join into one `=~`. */
-const TRAFFIC_ROUTES: readonly string[] = [ROUTES.v1Predict, ROUTES.v2Infer];
+const TRAFFIC_ROUTES: readonly string[] = [HTTP_ROUTES.v1Predict.template, HTTP_ROUTES.v2Infer.template];
 /** Deadline of each wait on the pipeline (about 1 s per stage with the e2e intervals). */
 const WAIT_MS = 30_000;
 const TEST_MS = 60_000;
@@ -257,7 +257,9 @@ describe.skipIf(skip !== undefined)("a collector killed for 30 s under load", ()
       await eventually(
         "the marker requests in the span metrics",
         async () =>
-          (await prom.scalar(serverCalls([ROUTES.v2InferVersion]))) === MARKERS ? true : undefined,
+          (await prom.scalar(serverCalls([HTTP_ROUTES.v2InferVersion.template]))) === MARKERS
+            ? true
+            : undefined,
         { timeoutMs: WAIT_MS },
       );
       const traffic = answered.filter((a) => TRAFFIC_ROUTES.includes(a.sent.request.route));

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HTTP_ROUTES } from "../../contract/http-routes.js";
 import { type ApiProcess, poll, spawnInstrumentedApi } from "../support/api-process.js";
 import { controlHeaders } from "../support/control-secrets.js";
 import { freePort } from "../support/free-port.js";
@@ -72,7 +73,7 @@ const predictions = (samples: Sample[], status: string) =>
     .filter(
       (s) =>
         s.name === "http_server_request_duration_count" &&
-        s.labels.http_route === "/v1/models/:name:predict" &&
+        s.labels.http_route === HTTP_ROUTES.v1Predict.template &&
         s.labels.http_response_status_code === status,
     )
     .reduce((sum, s) => sum + s.value, 0);

@@ -12,7 +12,7 @@ export type RouteHandler = RequestHandler<never>;
 export type RouteHandlers = { readonly [N in HttpRouteName]: readonly RouteHandler[] };
 
 /** Express's path for a template: a literal colon after a parameter (`:name:predict`) is written escaped. */
-const expressPath = (template: string) => template.replace(/(?<!\/):/g, "\\:");
+export const expressPath = (template: string) => template.replace(/(?<!\/):/g, "\\:");
 
 /**
  * Registers one route, its first handler naming the template for the request's HTTP metric and span, so
