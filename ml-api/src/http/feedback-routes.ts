@@ -1,6 +1,5 @@
 import type { RequestHandler } from "express";
 import type { FeedbackRejection } from "../../../contract/metric-catalogue.js";
-import { ModelNotFoundError, quote } from "../errors.js";
 import type { FeedbackItem, FeedbackJoin, JoinedLabel } from "../inference/feedback.js";
 import type { ModelRegistry } from "../inference/model-registry.js";
 import { ajv } from "../serving/feature-schemas.js";
@@ -57,10 +56,7 @@ export function feedbackRoutes(deps: FeedbackDeps) {
   });
   const handler: RequestHandler<ModelRef> = (req, res) => {
     const { name, version } = req.params;
-    const versions = registry.versionsOf(name);
-    if (versions.length === 0) throw new ModelNotFoundError(`model ${quote(name)} not found`);
-    if (version !== undefined && !versions.includes(version))
-      throw new ModelNotFoundError(`model ${quote(name)} has no version ${quote(version)}`);
+    registry.requireKnown(name, version);
     const body = req.body as unknown;
     if (!validate(body)) throw schemaError(validate.errors);
     const outcome = join.join(name, version, body.feedback);

@@ -140,10 +140,18 @@ export class ModelRegistry {
 
   /** Whether `name` (at `version`, or any version) can serve now; unknown model or version: 404. */
   isReady(name: string, version?: string): boolean {
+    return this.known(name, version).some(([, entry]) => entry.state === "ready");
+  }
+
+  /** Throws 404 unless the repository knows `name` (and `version`, when given), loaded or not. */
+  requireKnown(name: string, version?: string): void {
+    this.known(name, version);
+  }
+
+  private known(name: string, version?: string): [string, Entry][] {
     const versions = this.models.get(name);
     if (!versions) throw new ModelNotFoundError(`model ${quote(name)} not found`);
-    const entries = this.targets(name, versions, version);
-    return entries.some(([, entry]) => entry.state === "ready");
+    return this.targets(name, versions, version);
   }
 
   /** Versions of a known model, oldest first. */

@@ -93,8 +93,7 @@ export async function runInference<P extends { rows: Row[] }, R>(
     lease = registry.acquire(name, version);
   } catch (error) {
     if (error instanceof ModelUnavailableError) {
-      const label =
-        version !== undefined && registry.versionsOf(name).includes(version) ? version : NO_VERSION;
+      const label = versionLabel(registry, name, version) ?? NO_VERSION;
       metrics.recordInference({
         model: name,
         version: label,
