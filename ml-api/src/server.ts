@@ -12,7 +12,7 @@ import { readSecrets } from "./secrets.js";
 import { SERVER_NAME, SERVER_VERSION } from "./server-info.js";
 import { AdmissionGate } from "./serving/admission-gate.js";
 import type { InferenceDeps } from "./serving/inference-call.js";
-import type { HistogramCells } from "./telemetry/histogram-cells.js";
+import type { HistogramProducer } from "./telemetry/histogram-producer.js";
 import { modelHistograms } from "./telemetry/model-histograms.js";
 import { ModelMetrics } from "./telemetry/model-metrics.js";
 import { RpcServerDuration } from "./telemetry/rpc-server-duration.js";
@@ -30,7 +30,7 @@ export interface RunningServer {
 /** Where the model metrics go: the meter for instruments and the histograms the readers collect. */
 export interface MetricsOutput {
   meter: Meter;
-  histograms: HistogramCells;
+  histograms: HistogramProducer;
 }
 
 /**

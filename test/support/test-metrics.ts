@@ -1,7 +1,7 @@
 import type { Attributes } from "@opentelemetry/api";
 import { DataPointType, type Histogram, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
 import type { MetricsOutput } from "../../ml-api/src/server.js";
-import { HistogramCells } from "../../ml-api/src/telemetry/histogram-cells.js";
+import { HistogramProducer } from "../../ml-api/src/telemetry/histogram-producer.js";
 
 /** A metric reader that exports nowhere: the test collects on demand and looks at the points. */
 export class OnDemandReader extends MetricReader {
@@ -30,7 +30,7 @@ export interface TestMetrics extends MetricsOutput {
  * on exact metric values.
  */
 export function testMetrics(): TestMetrics {
-  const histograms = new HistogramCells({ name: "test" });
+  const histograms = new HistogramProducer({ name: "test" });
   const reader = new OnDemandReader({ metricProducers: [histograms] });
   const provider = new MeterProvider({ readers: [reader] });
   return {

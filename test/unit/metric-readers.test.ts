@@ -3,15 +3,15 @@ import type { AddressInfo } from "node:net";
 import { MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { describe, expect, it } from "vitest";
 import { METRICS } from "../../contract/metric-catalogue.js";
-import { HistogramCells } from "../../ml-api/src/telemetry/histogram-cells.js";
+import { HistogramProducer } from "../../ml-api/src/telemetry/histogram-producer.js";
 import { metricReadersFromEnv } from "../../ml-api/src/telemetry/metric-readers.js";
 import { freePort } from "../support/free-port.js";
 
 const HOUR = String(3_600_000);
 
-function recordedHistograms(): HistogramCells {
-  const histograms = new HistogramCells({ name: "test" });
-  histograms.cell(METRICS.rows, { "model.name": "m", "model.version": "1" }).record(3);
+function recordedHistograms(): HistogramProducer {
+  const histograms = new HistogramProducer({ name: "test" });
+  histograms.series(METRICS.rows, { "model.name": "m", "model.version": "1" }).record(3);
   return histograms;
 }
 

@@ -1,8 +1,8 @@
 import { SERVER_NAME, SERVER_VERSION } from "../server-info.js";
-import { HistogramCells } from "./histogram-cells.js";
+import { HistogramProducer } from "./histogram-producer.js";
 
 /**
  * The process's model histograms, under the same scope as its meter. The SDK's setup attaches them to its
  * metric readers before the app is loaded, as it registers the global meter provider.
  */
-export const modelHistograms = new HistogramCells({ name: SERVER_NAME, version: SERVER_VERSION });
+export const modelHistograms = new HistogramProducer({ name: SERVER_NAME, version: SERVER_VERSION });

@@ -17,8 +17,8 @@ import {
 } from "../../../contract/metric-catalogue.js";
 import type { JoinedLabel } from "../inference/feedback.js";
 import type { VersionView } from "../inference/model-registry.js";
-import type { HistogramCell } from "./histogram-cell.js";
-import type { HistogramCells } from "./histogram-cells.js";
+import type { HistogramProducer } from "./histogram-producer.js";
+import type { HistogramSeries } from "./histogram-series.js";
 
 /** Classifiers with at most this many classes get their whole confusion matrix at zero (zeroConfusion). */
 const MAX_ZEROED_CLASSES = 12;
@@ -37,42 +37,42 @@ export interface InferenceRecord {
 
 /** One model version's series on the request path, created when the version is first recorded. */
 class VersionSeries {
-  readonly duration: Record<Outcome, HistogramCell>;
-  readonly phases: Record<Phase, HistogramCell>;
-  readonly rows: HistogramCell;
-  readonly confidence: HistogramCell;
-  readonly margin: HistogramCell;
-  readonly load: Record<LoadOutcome, HistogramCell>;
-  readonly feedbackDelay: HistogramCell;
+  readonly duration: Record<Outcome, HistogramSeries>;
+  readonly phases: Record<Phase, HistogramSeries>;
+  readonly rows: HistogramSeries;
+  readonly confidence: HistogramSeries;
+  readonly margin: HistogramSeries;
+  readonly load: Record<LoadOutcome, HistogramSeries>;
+  readonly feedbackDelay: HistogramSeries;
   /** Created with the version's boundaries when it first records a regressor's labelled error. */
-  absoluteError: HistogramCell | undefined;
+  absoluteError: HistogramSeries | undefined;
   /** Created with the version's boundaries when it first records a predicted value. */
-  value: HistogramCell | undefined;
+  value: HistogramSeries | undefined;
   /** Requests in flight, read at collection; undefined until the version serves one. */
   active: number | undefined;
 
   constructor(
-    histograms: HistogramCells,
+    histograms: HistogramProducer,
     readonly attributes: Attributes,
   ) {
-    const cell = (spec: MetricSpec, key?: string, value?: string) =>
-      histograms.cell(spec, key === undefined ? attributes : { ...attributes, [key]: value });
+    const bound = (spec: MetricSpec, key?: string, value?: string) =>
+      histograms.series(spec, key === undefined ? attributes : { ...attributes, [key]: value });
     const byValue = <V extends string>(spec: MetricSpec, key: string, values: readonly V[]) =>
-      Object.fromEntries(values.map((v) => [v, cell(spec, key, v)])) as Record<V, HistogramCell>;
+      Object.fromEntries(values.map((v) => [v, bound(spec, key, v)])) as Record<V, HistogramSeries>;
     this.duration = byValue(METRICS.inferenceDuration, ATTR.outcome, OUTCOMES);
     this.phases = byValue(METRICS.phaseDuration, ATTR.phase, PHASES);
-    this.rows = cell(METRICS.rows);
-    this.confidence = cell(METRICS.confidence);
-    this.margin = cell(METRICS.margin);
+    this.rows = bound(METRICS.rows);
+    this.confidence = bound(METRICS.confidence);
+    this.margin = bound(METRICS.margin);
     this.load = byValue(METRICS.loadDuration, ATTR.loadOutcome, LOAD_OUTCOMES);
-    this.feedbackDelay = cell(METRICS.feedbackDelay);
+    this.feedbackDelay = bound(METRICS.feedbackDelay);
   }
 }
 
 /**
  * The model metrics of the catalogue. Per-request facts (latency, batch size, confidence) are recorded as
- * they happen, into histogram cells bound to each version's attributes; per-value facts (data quality,
- * bins, classes) are tallied in plain arrays by the traffic monitor and read here once per collection,
+ * they happen, into histogram series bound to each version's attributes; per-value facts (data quality,
+ * bins, classes) are tallied in plain arrays by the served-data monitor and read here once per collection,
  * because recording each value through the SDK costs about a microsecond per attribute set, more than the
  * whole tally.
  */
@@ -90,7 +90,7 @@ export class ModelMetrics {
 
   constructor(
     meter: Meter,
-    private readonly histograms: HistogramCells,
+    private readonly histograms: HistogramProducer,
     versions: () => Iterable<VersionView>,
     private readonly psiThreshold: number,
   ) {
@@ -119,9 +119,9 @@ export class ModelMetrics {
       }
     }
     if (r.values) {
-      series.value ??= this.histograms.cell(METRICS.predictedValue, series.attributes, r.values.boundaries);
-      const cell = series.value;
-      for (let i = 0; i < r.values.data.length; i++) cell.record(r.values.data[i] as number);
+      series.value ??= this.histograms.series(METRICS.predictedValue, series.attributes, r.values.boundaries);
+      const values = series.value;
+      for (let i = 0; i < r.values.data.length; i++) values.record(r.values.data[i] as number);
     }
   }
 
@@ -142,7 +142,7 @@ export class ModelMetrics {
       return;
     }
     const error = Math.abs(label.predicted - label.actual);
-    series.absoluteError ??= this.histograms.cell(
+    series.absoluteError ??= this.histograms.series(
       METRICS.feedbackAbsoluteError,
       series.attributes,
       ABSOLUTE_ERROR_SHARES.map((share) => share * label.scale),
@@ -264,32 +264,32 @@ export class ModelMetrics {
           if (value !== undefined)
             result.observe(qualityBaseline, value, { ...model, [ATTR.qualityMetric]: metric });
         }
-        const traffic = v.traffic;
-        if (!traffic) continue;
+        const served = v.served;
+        if (!served) continue;
         result.observe(psiThreshold, this.psiThreshold, model);
-        const lowConfidence = traffic.lowConfidenceShare();
+        const lowConfidence = served.lowConfidenceShare();
         if (lowConfidence !== undefined) result.observe(lowConfidenceBaseline, lowConfidence, model);
-        if (traffic.predictedValue) {
-          const { bins, baseline } = traffic.predictedValue;
+        if (served.predictedValue) {
+          const { bins, baseline } = served.predictedValue;
           bins.forEach((count, b) => {
             const binAttrs = { ...model, [ATTR.predictionBin]: String(b + 1) };
             result.observe(predictionBinValues, count, binAttrs);
             result.observe(predictionBinBaseline, baseline[b] ?? 0, binAttrs);
           });
-          const drift = traffic.predictionPsi();
+          const drift = served.predictionPsi();
           if (drift !== undefined) result.observe(predictionPsi, drift, model);
         }
-        this.zeroConfusion(v.name, v.version, traffic.profile.classes);
-        traffic.profile.classes.forEach((c, i) => {
+        this.zeroConfusion(v.name, v.version, served.profile.classes);
+        served.profile.classes.forEach((c, i) => {
           const attrs = { ...model, [ATTR.predictedClass]: c };
-          result.observe(predictions, traffic.predictions[i] ?? 0, attrs);
-          result.observe(classBaseline, traffic.profile.classShares[c] ?? 0, attrs);
+          result.observe(predictions, served.predictions[i] ?? 0, attrs);
+          result.observe(classBaseline, served.profile.classShares[c] ?? 0, attrs);
         });
-        traffic.features.forEach((f, i) => {
+        served.features.forEach((f, i) => {
           const attrs = { ...model, [ATTR.feature]: f.feature.name };
           result.observe(missing, f.missing, attrs);
-          result.observe(windowSamples, traffic.windowSamples(i), attrs);
-          const value = traffic.psi(i);
+          result.observe(windowSamples, served.windowSamples(i), attrs);
+          const value = served.psi(i);
           if (value !== undefined) result.observe(psi, value, attrs);
           if (f.feature.type === "numeric") {
             result.observe(outOfRange, f.outOfRange, attrs);

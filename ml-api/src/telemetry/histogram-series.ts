@@ -5,9 +5,9 @@ import { binIndex } from "../inference/bin-index.js";
 
 /**
  * One explicit-bucket histogram series with its attribute set fixed when it is created, so a record is a
- * bucket search and four additions. Part of the SDK workaround in histogram-cells.ts, and goes with it.
+ * bucket search and four additions. Part of the SDK workaround in histogram-producer.ts, and goes with it.
  */
-export class HistogramCell {
+export class HistogramSeries {
   private readonly counts: number[];
   private count = 0;
   private sum = 0;
@@ -38,7 +38,7 @@ export class HistogramCell {
     return this.count;
   }
 
-  /** The cumulative point since the cell was created. */
+  /** The cumulative point since the series was created. */
   dataPoint(endTime: HrTime): DataPoint<Histogram> {
     return {
       startTime: this.startTime,
