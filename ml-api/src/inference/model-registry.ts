@@ -5,8 +5,8 @@ import { LoadedModel, type SessionOptions } from "./loaded-model.js";
 import { heldOutQuality } from "./model-card.js";
 import { compareVersions, type ModelRepository } from "./model-repository.js";
 import type { ModelProfile } from "./profile.js";
+import { type DriftWindowOptions, ServedDataMonitor } from "./served-data-monitor.js";
 import type { Task } from "./signature.js";
-import { type DriftWindowOptions, TrafficMonitor } from "./traffic-monitor.js";
 
 export type { ModelState };
 
@@ -31,7 +31,7 @@ export interface VersionView {
   checksum?: string;
   trainedAt?: string;
   task?: Task;
-  traffic?: TrafficMonitor;
+  served?: ServedDataMonitor;
   /** The card's held-out quality, by metric. */
   baseline?: Partial<Record<BaselineMetric, number>>;
 }
@@ -47,7 +47,7 @@ export interface VersionStatus {
 /** A loaded model in use by one request; unloading waits for every lease to be released. */
 export interface Lease {
   readonly model: LoadedModel;
-  readonly traffic: TrafficMonitor;
+  readonly served: ServedDataMonitor;
   release(): void;
 }
 
@@ -63,7 +63,7 @@ interface Entry {
   handle?: Handle;
   pending?: Promise<void>;
   /** Outlives unload and reload, so the counts it reports only ever grow while the bytes stay the same. */
-  traffic?: { checksum: string; monitor: TrafficMonitor };
+  served?: { checksum: string; monitor: ServedDataMonitor };
 }
 
 /**
@@ -118,7 +118,7 @@ export class ModelRegistry {
                 baseline: heldOutQuality(files.card),
               }
             : {}),
-          ...(entry.traffic ? { traffic: entry.traffic.monitor } : {}),
+          ...(entry.served ? { served: entry.served.monitor } : {}),
         };
       }
     }
@@ -129,7 +129,7 @@ export class ModelRegistry {
    * unload. Undefined for a version never loaded here.
    */
   profileOf(name: string, version: string): ModelProfile | undefined {
-    return this.models.get(name)?.get(version)?.traffic?.monitor.profile;
+    return this.models.get(name)?.get(version)?.served?.monitor.profile;
   }
 
   /** True when at least one model is known and every known version is loaded. */
@@ -206,7 +206,7 @@ export class ModelRegistry {
     let released = false;
     return {
       model: handle.model,
-      traffic: (entry.traffic as { monitor: TrafficMonitor }).monitor,
+      served: (entry.served as { monitor: ServedDataMonitor }).monitor,
       release: () => {
         if (released) return;
         released = true;
@@ -283,10 +283,10 @@ export class ModelRegistry {
       try {
         const files = await this.repository.read(name, version);
         const model = await LoadedModel.create(name, version, files, this.options.session);
-        if (entry.traffic?.checksum !== files.checksum) {
-          entry.traffic = {
+        if (entry.served?.checksum !== files.checksum) {
+          entry.served = {
             checksum: files.checksum,
-            monitor: new TrafficMonitor(files.profile, this.options.drift),
+            monitor: new ServedDataMonitor(files.profile, this.options.drift),
           };
         }
         entry.handle = { model, leases: 0, retired: false };

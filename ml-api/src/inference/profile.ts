@@ -1,6 +1,6 @@
 /**
  * The monitoring profile written beside every model (`profile.json`): what the training data looked like.
- * The API validates requests against it, builds the model input from it, and compares live traffic to it.
+ * The API validates requests against it, builds the model input from it, and compares the requests it serves with it.
  */
 
 /** How one numeric quantity was distributed in training: the baseline its live values are compared with. */

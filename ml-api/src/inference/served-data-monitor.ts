@@ -20,7 +20,7 @@ export interface FeatureTally {
   unseen: number;
   /** Numeric: values per decile bin. Categorical: values per known category, in profile order. */
   readonly bins: number[];
-  /** The training shares of those bins: the baseline live traffic is compared with. */
+  /** The training shares of those bins: the baseline served requests are compared with. */
   readonly baseline: readonly number[];
 }
 
@@ -31,12 +31,12 @@ export interface ValueTally {
 }
 
 /**
- * What live traffic looks like next to the training profile: data-quality counts, counts per decile bin or
+ * What the requests a version served look like next to its training profile: data-quality counts, counts per decile bin or
  * category, predictions per class (or, for a regressor, predicted values per training decile bin), and a
  * sliding-window PSI per feature and for the predictions. Updating it is a few array
  * increments per value, cheap enough for the request path; metrics read it when they are collected.
  */
-export class TrafficMonitor {
+export class ServedDataMonitor {
   readonly features: FeatureTally[];
   readonly predictions: number[];
   readonly predictedValue?: ValueTally;

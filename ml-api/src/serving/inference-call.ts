@@ -106,7 +106,7 @@ export async function runInference<P extends { rows: Row[] }, R>(
     }
     throw error;
   }
-  const { model, traffic } = lease;
+  const { model, served } = lease;
   metrics.trackActive(name, model.version, 1);
   let rows: number | undefined;
   let outcome: Outcome = "error";
@@ -115,7 +115,7 @@ export async function runInference<P extends { rows: Row[] }, R>(
     const validation = elapsed(started);
     rows = parsed.rows.length;
     const result = await model.infer(parsed.rows);
-    traffic.observe(parsed.rows, result.output);
+    served.observe(parsed.rows, result.output);
     const response = protocol.respond(model, parsed, result, () =>
       predictionIds.issue(name, model.version, predictedOf(model, result.output)),
     );
