@@ -19,85 +19,49 @@ interface FixedLayout {
   write(buffer: Buffer, value: number, at: number): void;
 }
 
-const fixed = (
-  field: keyof TensorContents,
-  bytes: number,
-  read: FixedLayout["read"],
-  write: FixedLayout["write"],
-) => ({
+/** Buffer's methods for a fixed-width number, by the name they share after `read` and `write`. */
+type NumberMethod =
+  | "Int8"
+  | "Int16LE"
+  | "Int32LE"
+  | "UInt8"
+  | "UInt16LE"
+  | "UInt32LE"
+  | "FloatLE"
+  | "DoubleLE";
+
+const numeric = (field: keyof TensorContents, bytes: number, method: NumberMethod): FixedLayout => ({
   field,
   bytes,
-  read,
-  write,
+  read: (b, at) => b[`read${method}`](at),
+  write: (b, v, at) => b[`write${method}`](v, at),
+});
+
+/** 64-bit integers travel as BigInt in a buffer and as numbers everywhere else. */
+const wide = (field: keyof TensorContents, method: "BigInt64LE" | "BigUInt64LE"): FixedLayout => ({
+  field,
+  bytes: 8,
+  read: (b, at) => Number(b[`read${method}`](at)),
+  write: (b, v, at) => b[`write${method}`](BigInt(v), at),
 });
 
 const FIXED: Partial<Record<V2Datatype, FixedLayout>> = {
-  BOOL: fixed(
-    "bool_contents",
-    1,
-    (b, at) => b.readUInt8(at) !== 0,
-    (b, v, at) => b.writeUInt8(v ? 1 : 0, at),
-  ),
-  INT8: fixed(
-    "int_contents",
-    1,
-    (b, at) => b.readInt8(at),
-    (b, v, at) => b.writeInt8(v, at),
-  ),
-  INT16: fixed(
-    "int_contents",
-    2,
-    (b, at) => b.readInt16LE(at),
-    (b, v, at) => b.writeInt16LE(v, at),
-  ),
-  INT32: fixed(
-    "int_contents",
-    4,
-    (b, at) => b.readInt32LE(at),
-    (b, v, at) => b.writeInt32LE(v, at),
-  ),
-  INT64: fixed(
-    "int64_contents",
-    8,
-    (b, at) => Number(b.readBigInt64LE(at)),
-    (b, v, at) => b.writeBigInt64LE(BigInt(v), at),
-  ),
-  UINT8: fixed(
-    "uint_contents",
-    1,
-    (b, at) => b.readUInt8(at),
-    (b, v, at) => b.writeUInt8(v, at),
-  ),
-  UINT16: fixed(
-    "uint_contents",
-    2,
-    (b, at) => b.readUInt16LE(at),
-    (b, v, at) => b.writeUInt16LE(v, at),
-  ),
-  UINT32: fixed(
-    "uint_contents",
-    4,
-    (b, at) => b.readUInt32LE(at),
-    (b, v, at) => b.writeUInt32LE(v, at),
-  ),
-  UINT64: fixed(
-    "uint64_contents",
-    8,
-    (b, at) => Number(b.readBigUInt64LE(at)),
-    (b, v, at) => b.writeBigUInt64LE(BigInt(v), at),
-  ),
-  FP32: fixed(
-    "fp32_contents",
-    4,
-    (b, at) => b.readFloatLE(at),
-    (b, v, at) => b.writeFloatLE(v, at),
-  ),
-  FP64: fixed(
-    "fp64_contents",
-    8,
-    (b, at) => b.readDoubleLE(at),
-    (b, v, at) => b.writeDoubleLE(v, at),
-  ),
+  BOOL: {
+    field: "bool_contents",
+    bytes: 1,
+    read: (b, at) => b.readUInt8(at) !== 0,
+    write: (b, v, at) => b.writeUInt8(v ? 1 : 0, at),
+  },
+  INT8: numeric("int_contents", 1, "Int8"),
+  INT16: numeric("int_contents", 2, "Int16LE"),
+  INT32: numeric("int_contents", 4, "Int32LE"),
+  INT64: wide("int64_contents", "BigInt64LE"),
+  UINT8: numeric("uint_contents", 1, "UInt8"),
+  UINT16: numeric("uint_contents", 2, "UInt16LE"),
+  UINT32: numeric("uint_contents", 4, "UInt32LE"),
+  UINT64: wide("uint64_contents", "BigUInt64LE"),
+  FP32: numeric("fp32_contents", 4, "FloatLE"),
+  FP64: numeric("fp64_contents", 8, "DoubleLE"),
 };
 const BYTES_FIELD = "bytes_contents";
 const LENGTH_BYTES = 4;
