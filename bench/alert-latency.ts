@@ -1,5 +1,4 @@
 import { cpus, loadavg } from "node:os";
-import { parseArgs } from "node:util";
 import { MIN_EVENTS_IN_LONG_WINDOW } from "../contract/alerting-config.js";
 import { OTEL_DEFAULTS } from "../ml-api/src/telemetry/otel-defaults.js";
 import { EXTERNAL, JOBS } from "../prometheus/rules/rule-inputs.js";
@@ -10,6 +9,7 @@ import { seeded } from "../traffic/random.js";
 import { type AlertReceivers, startAlertReceivers } from "./lib/alert-receivers.js";
 import { committedAlert, describeIntervals } from "./lib/committed-intervals.js";
 import { markdownTable } from "./lib/markdown-table.js";
+import { numberOptions } from "./lib/number-options.js";
 import { SteadyTraffic } from "./lib/steady-traffic.js";
 
 /**
@@ -36,22 +36,13 @@ import { SteadyTraffic } from "./lib/steady-traffic.js";
  *   npm run bench -- alert-latency [--rounds 2] [--warmup 120] [--rate 4] [--timeout 300] [--jitter 15]
  *     [--seed 1]
  */
-const { values } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "2" },
-    warmup: { type: "string", default: "120" },
-    rate: { type: "string", default: "4" },
-    timeout: { type: "string", default: "300" },
-    jitter: { type: "string", default: "15" },
-    seed: { type: "string", default: "1" },
-  },
-});
-const ROUNDS = Number(values.rounds);
-const WARMUP_MS = Number(values.warmup) * 1000;
-const RATE = Number(values.rate);
-const TIMEOUT_MS = Number(values.timeout) * 1000;
-const JITTER_MS = Number(values.jitter) * 1000;
-const SEED = Number(values.seed);
+const options = numberOptions({ rounds: 2, warmup: 120, rate: 4, timeout: 300, jitter: 15, seed: 1 });
+const ROUNDS = options.rounds;
+const WARMUP_MS = options.warmup * 1000;
+const RATE = options.rate;
+const TIMEOUT_MS = options.timeout * 1000;
+const JITTER_MS = options.jitter * 1000;
+const SEED = options.seed;
 const random = seeded(SEED);
 const GOAL_S = 150;
 const POLL_MS = 100;

@@ -1,6 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
-import autocannon from "autocannon";
+import { HTTP_ROUTES, routePath } from "../contract/http-routes.js";
 import { loadConfig } from "../ml-api/src/config.js";
 import { PredictionIds } from "../ml-api/src/inference/prediction-ids.js";
 import { SeenLabels } from "../ml-api/src/inference/seen-labels.js";
@@ -8,8 +7,10 @@ import { readSecrets } from "../ml-api/src/secrets.js";
 import { spawnListening } from "../test/support/api-process.js";
 import { controlHeaders, testSecretEnv } from "../test/support/control-secrets.js";
 import { ADELIE_V1, v2Body, withoutSex } from "../test/support/penguins.js";
+import { httpLoad, type LoadSample } from "./lib/http-load.js";
 import { markdownTable } from "./lib/markdown-table.js";
-import { cpuMicros } from "./lib/process-cpu.js";
+import { numberOptions } from "./lib/number-options.js";
+import { median } from "./lib/percentile.js";
 
 /**
  * What prediction ids and feedback cost. In process: issuing and verifying one id, and remembering it.
@@ -19,12 +20,7 @@ import { cpuMicros } from "./lib/process-cpu.js";
  *
  *   npm run bench -- feedback [--seconds 5] [--rounds 3]
  */
-const { values } = parseArgs({
-  options: { seconds: { type: "string", default: "5" }, rounds: { type: "string", default: "3" } },
-});
-const SECONDS = Number(values.seconds);
-const ROUNDS = Number(values.rounds);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+const { seconds: SECONDS, rounds: ROUNDS } = numberOptions({ seconds: 5, rounds: 3 });
 
 const secrets = readSecrets(loadConfig(testSecretEnv()));
 const ids = new PredictionIds(secrets.predictionIdKey);
@@ -55,32 +51,15 @@ const api = await spawnListening("ml-api/src/main.ts", { LOG_LEVEL: "info" }, []
 });
 const url = `http://127.0.0.1:${api.port}`;
 
-interface Sample {
-  rps: number;
-  cpu: number;
-  errors: number;
-}
-
-async function load(path: string, bodies: () => string): Promise<Sample> {
-  const cpuBefore = cpuMicros(api.child.pid as number);
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    autocannon(
-      {
-        url: url + path,
-        method: "POST",
-        headers: { "content-type": "application/json", ...controlHeaders() },
-        connections: 16,
-        duration: SECONDS,
-        requests: [{ setupRequest: (req) => ({ ...req, body: bodies() }) }],
-      },
-      (error, done) => (error ? reject(error) : resolve(done)),
-    );
+function load(path: string, bodies: () => string): Promise<LoadSample> {
+  return httpLoad(api.child.pid as number, {
+    url: url + path,
+    method: "POST",
+    headers: { "content-type": "application/json", ...controlHeaders() },
+    connections: 16,
+    duration: SECONDS,
+    requests: [{ setupRequest: (req) => ({ ...req, body: bodies() }) }],
   });
-  return {
-    rps: result.requests.average,
-    cpu: (cpuMicros(api.child.pid as number) - cpuBefore) / result.requests.total,
-    errors: result.errors + result.non2xx,
-  };
 }
 
 const rows = Array(32).fill(withoutSex(ADELIE_V1));
@@ -97,20 +76,24 @@ const feedback = (n: number) => () =>
     feedback: Array.from({ length: n }, () => ({ prediction_id: nextId(), label: "Adelie" })),
   });
 
+const infer = routePath(HTTP_ROUTES.v2Infer, { name: "penguins" });
+const labels = routePath(HTTP_ROUTES.feedback, { name: "penguins" });
 const scenarios: [string, string, () => string, number][] = [
-  ["V2 infer, 32 rows, with prediction_id", "/v2/models/penguins/infer", () => withIds, 32],
-  ["V2 infer, 32 rows, without", "/v2/models/penguins/infer", () => withoutIds, 32],
-  ["feedback, 1 label", "/v2/models/penguins/feedback", feedback(1), 1],
-  ["feedback, 100 labels", "/v2/models/penguins/feedback", feedback(100), 100],
+  ["V2 infer, 32 rows, with prediction_id", infer, () => withIds, 32],
+  ["V2 infer, 32 rows, without", infer, () => withoutIds, 32],
+  ["feedback, 1 label", labels, feedback(1), 1],
+  ["feedback, 100 labels", labels, feedback(100), 100],
 ];
 try {
-  const samples = new Map<string, Sample[]>();
+  const samples = new Map<string, LoadSample[]>();
   for (const [, path, body] of scenarios) await load(path, body); // warm-up
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [name, path, body] of scenarios) {
       const s = await load(path, body);
       samples.set(name, [...(samples.get(name) ?? []), s]);
-      console.error(`round ${round} ${name}: ${s.rps.toFixed(0)} req/s, ${s.cpu.toFixed(0)} µs CPU/req`);
+      console.error(
+        `round ${round} ${name}: ${s.rps.toFixed(0)} req/s, ${s.cpuMicros.toFixed(0)} µs CPU/req`,
+      );
     }
   }
   console.log(`\nIn process, median of ${ROUNDS} loops:\n`);
@@ -131,7 +114,7 @@ try {
           name,
           rps.toFixed(0),
           (rps * per).toFixed(0),
-          median(xs.map((x) => x.cpu)).toFixed(0),
+          median(xs.map((x) => x.cpuMicros)).toFixed(0),
           xs.reduce((n, x) => n + x.errors, 0),
         ];
       }),

@@ -1,10 +1,11 @@
 import { performance } from "node:perf_hooks";
-import { parseArgs } from "node:util";
-import autocannon from "autocannon";
+import { HTTP_ROUTES, routePath } from "../contract/http-routes.js";
 import { spawnInstrumentedApi, spawnListening } from "../test/support/api-process.js";
 import { inferenceClient, inferRequest } from "../test/support/grpc-client.js";
 import { v2Body } from "../test/support/penguins.js";
-import { percentile } from "./lib/percentile.js";
+import { httpLoad, type LoadSample } from "./lib/http-load.js";
+import { numberOptions } from "./lib/number-options.js";
+import { median, percentile } from "./lib/percentile.js";
 import { cpuMicros } from "./lib/process-cpu.js";
 
 /**
@@ -18,16 +19,11 @@ import { cpuMicros } from "./lib/process-cpu.js";
  *
  *   npm run bench -- grpc-vs-rest [--rounds 3] [--seconds 10] [--concurrency 16]
  */
-const { values } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "3" },
-    seconds: { type: "string", default: "10" },
-    concurrency: { type: "string", default: "16" },
-  },
-});
-const ROUNDS = Number(values.rounds);
-const SECONDS = Number(values.seconds);
-const CONCURRENCY = Number(values.concurrency);
+const {
+  rounds: ROUNDS,
+  seconds: SECONDS,
+  concurrency: CONCURRENCY,
+} = numberOptions({ rounds: 3, seconds: 10, concurrency: 16 });
 
 /** The bench's sample row as named features (bench/single-row-load.ts sends it as a V1 array). */
 const ROW = {
@@ -42,14 +38,6 @@ const SCENARIOS = [
   { name: "batch of 32", rows: 32 },
 ];
 
-interface Sample {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  cpuMicros: number;
-}
-
 const sink = await spawnListening("bench/lib/otlp-sink.ts");
 const api = await spawnInstrumentedApi({
   LOG_LEVEL: "info",
@@ -58,34 +46,18 @@ const api = await spawnInstrumentedApi({
 const grpcPort = Number(api.logs.find((l) => l.msg === "listening")?.grpcPort);
 const pid = api.child.pid as number;
 
-async function rest(rows: number, seconds: number): Promise<Sample> {
-  const before = cpuMicros(pid);
-  const latencies: number[] = [];
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    autocannon(
-      {
-        url: `http://127.0.0.1:${api.port}/v2/models/penguins/infer`,
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(v2Body(Array(rows).fill(ROW))),
-        connections: CONCURRENCY,
-        duration: seconds,
-      },
-      (error, done) => (error ? reject(error) : resolve(done)),
-    ).on("response", (_client, status, _bytes, ms) => {
-      if (status < 300) latencies.push(ms);
-    });
+function rest(rows: number, seconds: number): Promise<LoadSample> {
+  return httpLoad(pid, {
+    url: `http://127.0.0.1:${api.port}${routePath(HTTP_ROUTES.v2Infer, { name: "penguins" })}`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(v2Body(Array(rows).fill(ROW))),
+    connections: CONCURRENCY,
+    duration: seconds,
   });
-  return {
-    rps: result.requests.average,
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
-    errors: result.errors + result.non2xx,
-    cpuMicros: (cpuMicros(pid) - before) / result.requests.total,
-  };
 }
 
-async function grpc(rows: number, seconds: number): Promise<Sample> {
+async function grpc(rows: number, seconds: number): Promise<LoadSample> {
   const client = inferenceClient(grpcPort);
   const request = inferRequest("penguins", Array(rows).fill(ROW));
   await client.call("ServerLive", {});
@@ -117,10 +89,9 @@ async function grpc(rows: number, seconds: number): Promise<Sample> {
 }
 
 const PROTOCOLS = { REST: rest, gRPC: grpc } as const;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 try {
-  const samples = new Map<string, Sample[]>();
+  const samples = new Map<string, LoadSample[]>();
   for (const s of SCENARIOS) for (const run of Object.values(PROTOCOLS)) await run(s.rows, 2); // warm-up
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of SCENARIOS) {

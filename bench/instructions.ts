@@ -2,11 +2,11 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { OTEL_DEFAULTS } from "../ml-api/src/telemetry/otel-defaults.js";
 import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, poll, spawnListening } from "../test/support/api-process.js";
 import { markdownTable } from "./lib/markdown-table.js";
+import { numberOptions } from "./lib/number-options.js";
 import { REGISTER_SDK, SDK_VARIANTS, type SdkVariant, STOCK } from "./lib/sdk-variants.js";
 import { singleRowLoad } from "./lib/single-row-load.js";
 
@@ -27,16 +27,11 @@ import { singleRowLoad } from "./lib/single-row-load.js";
  *   apt-get install valgrind && npm run bench -- instructions [--requests 2000]
  *     [--warmup 8000] [--parallel 2]
  */
-const { values } = parseArgs({
-  options: {
-    requests: { type: "string", default: "2000" },
-    warmup: { type: "string", default: "8000" },
-    parallel: { type: "string", default: "2" },
-  },
-});
-const REQUESTS = Number(values.requests);
-const WARMUP = Number(values.warmup);
-const PARALLEL = Number(values.parallel);
+const {
+  requests: REQUESTS,
+  warmup: WARMUP,
+  parallel: PARALLEL,
+} = numberOptions({ requests: 2000, warmup: 8000, parallel: 2 });
 const HOURS = String(3_600_000);
 const API_HOST = "127.0.0.1";
 

@@ -10,6 +10,7 @@ import { type PlannedRequest, RequestMix } from "../traffic/request-mix.js";
 import { send } from "../traffic/sender.js";
 import { formatTally, tally } from "../traffic/tally.js";
 import { discoverTarget, heldOutRecords } from "../traffic/target.js";
+import { median } from "./lib/percentile.js";
 import { pidListeningOn, rssBytes } from "./lib/process-memory.js";
 
 /**
@@ -55,7 +56,6 @@ interface Sample {
   rss: Record<string, number>;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const mib = (bytes: number) => (bytes / MIB).toFixed(1);
 
 async function promQuery(

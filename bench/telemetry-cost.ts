@@ -1,7 +1,7 @@
-import { parseArgs } from "node:util";
 import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
 import { markdownTable } from "./lib/markdown-table.js";
+import { numberOptions } from "./lib/number-options.js";
 import { percentile } from "./lib/percentile.js";
 import { cpuMicros } from "./lib/process-cpu.js";
 import {
@@ -23,16 +23,11 @@ import { loneRequestLatencies, singleRowLoad } from "./lib/single-row-load.js";
  *
  *   npm run bench -- telemetry-cost [--rounds 3] [--requests 40000] [--lone 3000]
  */
-const { values } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "3" },
-    requests: { type: "string", default: "40000" },
-    lone: { type: "string", default: "3000" },
-  },
-});
-const ROUNDS = Number(values.rounds);
-const REQUESTS = Number(values.requests);
-const LONE = Number(values.lone);
+const {
+  rounds: ROUNDS,
+  requests: REQUESTS,
+  lone: LONE,
+} = numberOptions({ rounds: 3, requests: 40000, lone: 3000 });
 
 const VARIANTS: SdkVariant[] = [NO_SDK, INFERWATCH_DEFAULTS, INFERWATCH_PRODUCTION, STOCK];
 const SIGNALS = ["traces", "metrics", "logs"] as const;

@@ -1,9 +1,9 @@
-import { parseArgs } from "node:util";
-import autocannon from "autocannon";
+import { HTTP_ROUTES, routePath } from "../contract/http-routes.js";
 import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
-import { percentile } from "./lib/percentile.js";
-import { cpuMicros } from "./lib/process-cpu.js";
+import { httpLoad, type LoadSample } from "./lib/http-load.js";
+import { numberOptions } from "./lib/number-options.js";
+import { median } from "./lib/percentile.js";
 import { REGISTER_SDK } from "./lib/sdk-variants.js";
 import { SAMPLE_ROW } from "./lib/single-row-load.js";
 
@@ -18,16 +18,11 @@ import { SAMPLE_ROW } from "./lib/single-row-load.js";
  *
  *   npm run bench -- throughput [--rounds 3] [--seconds 10] [--connections 16]
  */
-const { values } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "3" },
-    seconds: { type: "string", default: "10" },
-    connections: { type: "string", default: "16" },
-  },
-});
-const ROUNDS = Number(values.rounds);
-const SECONDS = Number(values.seconds);
-const CONNECTIONS = Number(values.connections);
+const {
+  rounds: ROUNDS,
+  seconds: SECONDS,
+  connections: CONNECTIONS,
+} = numberOptions({ rounds: 3, seconds: 10, connections: 16 });
 
 const SCENARIOS: { name: string; rows: number; connections?: number }[] = [
   { name: "single row", rows: 1 },
@@ -48,50 +43,16 @@ async function start(
   return { name, ...(await spawnListening(script, { LOG_LEVEL: "info", ...env }, nodeArgs)) } as Target;
 }
 
-interface Sample {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  /** Server CPU time per request. */
-  cpuMicros: number;
-}
-
-async function load(
-  target: Target,
-  rows: number,
-  seconds: number,
-  connections = CONNECTIONS,
-): Promise<Sample> {
-  const cpuBefore = cpuMicros(target.child.pid as number);
-  // autocannon's own percentiles are whole milliseconds; the 1 ms goal needs the fractions it measures.
-  const latencies: number[] = [];
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const options = {
-      url: `http://127.0.0.1:${target.port}/v1/models/penguins:predict`,
-      method: "POST" as const,
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ instances: Array(rows).fill(SAMPLE_ROW) }),
-      connections,
-      duration: seconds,
-    };
-    autocannon(options, (error, done) => (error ? reject(error) : resolve(done))).on(
-      "response",
-      (_client, status, _bytes, ms) => {
-        if (status < 300) latencies.push(ms);
-      },
-    );
+function load(target: Target, rows: number, seconds: number, connections = CONNECTIONS): Promise<LoadSample> {
+  return httpLoad(target.child.pid as number, {
+    url: `http://127.0.0.1:${target.port}${routePath(HTTP_ROUTES.v1Predict, { name: "penguins" })}`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ instances: Array(rows).fill(SAMPLE_ROW) }),
+    connections,
+    duration: seconds,
   });
-  return {
-    rps: result.requests.average,
-    p50: percentile(latencies, 0.5),
-    p99: percentile(latencies, 0.99),
-    errors: result.errors + result.non2xx,
-    cpuMicros: (cpuMicros(target.child.pid as number) - cpuBefore) / result.requests.total,
-  };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 const sink = await spawnListening("bench/lib/otlp-sink.ts");
 const targets = [
@@ -110,7 +71,7 @@ const RATIOS = [
   ["ml-api", "bare"],
 ] as const;
 try {
-  const samples = new Map<string, Sample[]>();
+  const samples = new Map<string, LoadSample[]>();
   for (const target of targets) for (const s of SCENARIOS) await load(target, s.rows, 2, s.connections); // warm-up
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of SCENARIOS) {

@@ -1,9 +1,9 @@
-import { parseArgs } from "node:util";
 import { loadConfig } from "../ml-api/src/config.js";
 import { createLogger } from "../ml-api/src/logger.js";
 import { startServer } from "../ml-api/src/server.js";
 import { REFERENCES } from "../test/support/exported-models.js";
 import { CLASSIFIER, REGRESSOR, servedModels } from "../test/support/served-models.js";
+import { numberOptions } from "./lib/number-options.js";
 import { percentile } from "./lib/percentile.js";
 import { SAMPLE_ROW } from "./lib/single-row-load.js";
 
@@ -15,8 +15,7 @@ import { SAMPLE_ROW } from "./lib/single-row-load.js";
  *
  *   npm run bench -- tree-ensemble [--requests 300]
  */
-const { values } = parseArgs({ options: { requests: { type: "string", default: "300" } } });
-const REQUESTS = Number(values.requests);
+const { requests: REQUESTS } = numberOptions({ requests: 300 });
 const BATCHES = [1, 32, 1024];
 
 const served = await servedModels();

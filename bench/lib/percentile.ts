@@ -4,3 +4,8 @@ export function percentile(xs: readonly number[], p: number): number {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number;
 }
+
+/** The middle of `xs` (of an even count, the upper of the two middle values). */
+export function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+}
