@@ -4,11 +4,11 @@ import { Metadata, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INFERENCE_SERVICE, inferenceService } from "../../ml-api/src/grpc/service-definition.js";
 import { SERVER_ERROR_CODES } from "../../ml-api/src/grpc/status.js";
-import { type ApiProcess, poll, spawnInstrumentedApi } from "../support/api-process.js";
-import { freePort } from "../support/free-port.js";
+import { poll } from "../support/api-process.js";
 import { type InferenceClient, inferenceClient, inferRequest, type Message } from "../support/grpc-client.js";
 import { ADELIE_V1 } from "../support/penguins.js";
-import { type Sample, scrape } from "../support/prometheus-text.js";
+import { scrape } from "../support/prometheus-text.js";
+import { type ScrapedApi, seriesKeys, spawnScrapedApi } from "../support/scraped-api.js";
 import { SPAN_KIND_SERVER, type SpanSink, startSpanSink } from "../support/span-sink.js";
 
 /**
@@ -19,33 +19,26 @@ import { SPAN_KIND_SERVER, type SpanSink, startSpanSink } from "../support/span-
  */
 const MAX_BODY_BYTES = 65_536;
 
-let api: ApiProcess;
+let api: ScrapedApi;
 let client: InferenceClient;
 let grpcPort: number;
-let metricsUrl: string;
 let sink: SpanSink;
 
 beforeAll(async () => {
   sink = await startSpanSink();
-  const promPort = await freePort();
-  api = await spawnInstrumentedApi({
+  api = await spawnScrapedApi({
     LOG_LEVEL: "info",
     MAX_BODY_BYTES: String(MAX_BODY_BYTES),
     OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
-    OTEL_METRICS_EXPORTER: "prometheus",
-    OTEL_EXPORTER_PROMETHEUS_HOST: "127.0.0.1",
-    OTEL_EXPORTER_PROMETHEUS_PORT: String(promPort),
     OTEL_BSP_SCHEDULE_DELAY: "200",
   });
-  metricsUrl = `http://127.0.0.1:${promPort}/metrics`;
   grpcPort = Number(api.logs.find((l) => l.msg === "listening")?.grpcPort);
   client = inferenceClient(grpcPort);
 });
 afterAll(async () => {
   client.close();
-  api.child.kill("SIGTERM");
-  await api.exited;
+  await api.stop();
   await sink.close();
 });
 
@@ -159,13 +152,6 @@ const frame = (message: Buffer, flag = 0, length = message.length) => {
   return Buffer.concat([header, message]);
 };
 
-const seriesKeys = (samples: Sample[]) =>
-  samples
-    .filter((s) => s.name.startsWith("rpc_") || s.name.startsWith("inferwatch_"))
-    .filter((s) => !s.name.endsWith("_bucket") && !s.name.includes("drift_window"))
-    .map((s) => `${s.name}${JSON.stringify(s.labels)}`)
-    .sort();
-
 describe("hostile gRPC input", () => {
   it("gets a client-error status or an answer for every call of the corpus, twice, with no new series", async () => {
     const calls = corpus();
@@ -178,7 +164,7 @@ describe("hostile gRPC input", () => {
           expect(error.details, what).toMatch(/\S/);
         }
       }
-      const keys = seriesKeys(await scrape(metricsUrl));
+      const keys = seriesKeys(await scrape(api.metricsUrl), ["rpc_", "inferwatch_"]);
       if (pass === 1) firstPass = keys;
       else expect(keys).toEqual(firstPass);
     }

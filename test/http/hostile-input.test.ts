@@ -1,9 +1,8 @@
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiProcess, spawnInstrumentedApi } from "../support/api-process.js";
-import { freePort } from "../support/free-port.js";
 import { ADELIE_V1, v2Body, withoutSex } from "../support/penguins.js";
-import { type Sample, scrape } from "../support/prometheus-text.js";
+import { scrape } from "../support/prometheus-text.js";
+import { type ScrapedApi, seriesKeys, spawnScrapedApi } from "../support/scraped-api.js";
 
 /**
  * A corpus of hostile requests against the API as production runs it (SDK loaded, metrics on a local
@@ -11,25 +10,16 @@ import { type Sample, scrape } from "../support/prometheus-text.js";
  * metric series to what the first created.
  */
 const MAX_BODY_BYTES = 65_536;
-let api: ApiProcess;
-let metricsUrl: string;
+let api: ScrapedApi;
 
 beforeAll(async () => {
-  const promPort = await freePort();
-  api = await spawnInstrumentedApi({
+  api = await spawnScrapedApi({
     LOG_LEVEL: "info",
     MAX_BODY_BYTES: String(MAX_BODY_BYTES),
-    OTEL_METRICS_EXPORTER: "prometheus",
     OTEL_TRACES_EXPORTER: "none",
-    OTEL_EXPORTER_PROMETHEUS_HOST: "127.0.0.1",
-    OTEL_EXPORTER_PROMETHEUS_PORT: String(promPort),
   });
-  metricsUrl = `http://127.0.0.1:${promPort}/metrics`;
 });
-afterAll(async () => {
-  api.child.kill("SIGTERM");
-  await api.exited;
-});
+afterAll(() => api.stop());
 
 interface Hostile {
   what: string;
@@ -215,13 +205,6 @@ function raw(request: string | Buffer, pauseMs = 0, rest = ""): Promise<string> 
   });
 }
 
-const seriesKeys = (samples: Sample[]) =>
-  samples
-    .filter((s) => s.name.startsWith("http_server_") || s.name.startsWith("inferwatch_"))
-    .filter((s) => !s.name.endsWith("_bucket") && !s.name.includes("drift_window"))
-    .map((s) => `${s.name}${JSON.stringify(s.labels)}`)
-    .sort();
-
 describe("hostile input", () => {
   it("gets a 4xx JSON error or a valid answer for every request of the corpus, twice, with no new series", async () => {
     const requests = corpus();
@@ -234,7 +217,7 @@ describe("hostile input", () => {
         // A success may be plain text (Express answers OPTIONS with the allowed methods); an error is JSON.
         if (status >= 400) expect((JSON.parse(body) as { error?: string }).error, h.what).toMatch(/\S/);
       }
-      const keys = seriesKeys(await scrape(metricsUrl));
+      const keys = seriesKeys(await scrape(api.metricsUrl), ["http_server_", "inferwatch_"]);
       if (pass === 1) firstPass = keys;
       else expect(keys).toEqual(firstPass);
     }

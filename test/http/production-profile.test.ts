@@ -2,20 +2,19 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTTP_ROUTES } from "../../contract/http-routes.js";
-import { type ApiProcess, poll, spawnInstrumentedApi } from "../support/api-process.js";
+import { poll } from "../support/api-process.js";
 import { controlHeaders } from "../support/control-secrets.js";
-import { freePort } from "../support/free-port.js";
 import { ADELIE_V1, withoutSex } from "../support/penguins.js";
 import { type Sample, scrape } from "../support/prometheus-text.js";
+import { type ScrapedApi, spawnScrapedApi } from "../support/scraped-api.js";
 
 /**
  * `TELEMETRY_PROFILE=production` as an operator sets it, with no ratio of ordinary traces and no request
  * slow enough: only failed requests' traces leave the process, while the request count on the metrics
  * endpoint still counts every request. Traces go as OTLP/JSON to a receiver here.
  */
-let api: ApiProcess;
+let api: ScrapedApi;
 let receiver: Server;
-let metricsUrl: string;
 const spans: { traceId: string; name: string }[] = [];
 
 beforeAll(async () => {
@@ -33,23 +32,17 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-  const promPort = await freePort();
-  api = await spawnInstrumentedApi({
+  api = await spawnScrapedApi({
     TELEMETRY_PROFILE: "production",
     TRACE_KEEP_RATIO: "0",
     TRACE_SLOW_SECONDS: "30",
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: "http/json",
     OTEL_BSP_SCHEDULE_DELAY: "100",
-    OTEL_METRICS_EXPORTER: "prometheus",
-    OTEL_EXPORTER_PROMETHEUS_HOST: "127.0.0.1",
-    OTEL_EXPORTER_PROMETHEUS_PORT: String(promPort),
   });
-  metricsUrl = `http://127.0.0.1:${promPort}/metrics`;
 });
 afterAll(async () => {
-  api.child.kill("SIGTERM");
-  await api.exited;
+  await api.stop();
   receiver.close();
 });
 
@@ -99,7 +92,7 @@ describe("the production telemetry profile", () => {
     const okIds = new Set(ok.map((r) => r.traceId));
     expect(spans.filter((s) => okIds.has(s.traceId))).toEqual([]);
 
-    const samples = await scrape(metricsUrl);
+    const samples = await scrape(api.metricsUrl);
     expect(predictions(samples, "200")).toBe(20);
     expect(predictions(samples, "503")).toBe(3);
   });

@@ -3,38 +3,32 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTTP_ROUTES, type HttpRouteName, routePath } from "../../contract/http-routes.js";
 import { ATTR, METRICS, type MetricSpec, PHASES } from "../../contract/metric-catalogue.js";
 import { promLabel } from "../../contract/prometheus-names.js";
-import { type ApiProcess, poll, spawnInstrumentedApi } from "../support/api-process.js";
+import { poll } from "../support/api-process.js";
 import { controlHeaders } from "../support/control-secrets.js";
 import { freePort } from "../support/free-port.js";
 import { ADELIE_V1, v2Body, withoutSex } from "../support/penguins.js";
 import { type Sample, scrape } from "../support/prometheus-text.js";
+import { type ScrapedApi, spawnScrapedApi } from "../support/scraped-api.js";
 
 /**
  * The API as production runs it, SDK loaded first, with the OTLP exporters pointed at a port nothing
  * listens on (the collector is down) and the optional local /metrics endpoint on, to read what it emits.
  */
-let api: ApiProcess;
-let metricsUrl: string;
+let api: ScrapedApi;
 let base: string;
 const EXPORT_INTERVAL_MS = 1000;
 
 beforeAll(async () => {
-  const [promPort, deadPort] = [await freePort(), await freePort()];
-  api = await spawnInstrumentedApi({
+  const deadPort = await freePort();
+  api = await spawnScrapedApi({
     LOG_LEVEL: "info",
     OTEL_METRICS_EXPORTER: "otlp,prometheus",
-    OTEL_EXPORTER_PROMETHEUS_HOST: "127.0.0.1",
-    OTEL_EXPORTER_PROMETHEUS_PORT: String(promPort),
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${deadPort}`,
     OTEL_METRIC_EXPORT_INTERVAL: String(EXPORT_INTERVAL_MS),
   });
   base = `http://127.0.0.1:${api.port}`;
-  metricsUrl = `http://127.0.0.1:${promPort}/metrics`;
 });
-afterAll(async () => {
-  api.child.kill("SIGTERM");
-  await api.exited;
-});
+afterAll(() => api.stop());
 
 async function send(method: string, path: string, body?: unknown): Promise<number> {
   const res = await fetch(base + path, {
@@ -126,13 +120,13 @@ const REQUESTS: Sent[] = [
 
 describe("the instrumented ML API process", () => {
   it("labels every request with its route template, 404s included, and counts each exactly once", async () => {
-    const before = httpSeries(await scrape(metricsUrl));
+    const before = httpSeries(await scrape(api.metricsUrl));
     const times = 3;
     for (let i = 0; i < times; i++) {
       for (const { method, path, body, status } of REQUESTS)
         expect(await send(method, path, body), path).toBe(status);
     }
-    const after = httpSeries(await scrape(metricsUrl));
+    const after = httpSeries(await scrape(api.metricsUrl));
     const count = (samples: Sample[], method: string, route: string | undefined, status: number) =>
       samples
         .filter(
@@ -171,14 +165,14 @@ describe("the instrumented ML API process", () => {
             s.name === `${spec.name.replace(/\./g, "_")}_count` && s.labels[promLabel(attribute)] === value,
         )
         .reduce((sum, s) => sum + s.value, 0);
-    const before = await scrape(metricsUrl);
+    const before = await scrape(api.metricsUrl);
     const requests = 7;
     for (let i = 0; i < requests; i++) {
       expect(await send("POST", "/v1/models/penguins:predict", { instances: [withoutSex(ADELIE_V1)] })).toBe(
         200,
       );
     }
-    const after = await scrape(metricsUrl);
+    const after = await scrape(api.metricsUrl);
     const delta = (spec: MetricSpec, attribute: string, value: string) =>
       count(after, spec, attribute, value) - count(before, spec, attribute, value);
     expect(delta(METRICS.inferenceDuration, ATTR.outcome, "success")).toBe(requests);
@@ -204,9 +198,9 @@ describe("the instrumented ML API process", () => {
       send("GET", `/v2/models/${random()}/ready`),
     ];
     await Promise.all(junk());
-    const before = await scrape(metricsUrl);
+    const before = await scrape(api.metricsUrl);
     for (let round = 0; round < 300; round++) await Promise.all(junk());
-    const after = await scrape(metricsUrl);
+    const after = await scrape(api.metricsUrl);
     const keys = (samples: Sample[]) => samples.map((s) => `${s.name}${JSON.stringify(s.labels)}`).sort();
     expect(keys(httpSeries(after))).toEqual(keys(httpSeries(before)));
     expect(keys(modelSeries(after))).toEqual(keys(modelSeries(before)));
