@@ -17,8 +17,8 @@ import {
 } from "../../../contract/metric-catalogue.js";
 import type { JoinedLabel } from "../inference/feedback.js";
 import type { VersionView } from "../inference/model-registry.js";
-import type { HistogramProducer } from "./histogram-producer.js";
 import type { HistogramSeries } from "./histogram-series.js";
+import type { HistogramProducer } from "./histogram-producer.js";
 
 /** Classifiers with at most this many classes get their whole confusion matrix at zero (zeroConfusion). */
 const MAX_ZEROED_CLASSES = 12;
@@ -87,6 +87,12 @@ export class ModelMetrics {
   private readonly series = new Map<string, Map<string, VersionSeries>>();
   /** Versions whose confusion matrix has been written at zero, as `model\u0000version`. */
   private readonly zeroed = new Set<string>();
+  /**
+   * Tallies already observed once. The SDK starts an observable counter's series at its first collection
+   * (start time equal to the point's time), so Prometheus cannot tell what was counted before it: a tally's
+   * first observation reports zero and the next one everything, and increase() misses nothing.
+   */
+  private readonly observedOnce = new WeakSet<object>();
 
   constructor(
     meter: Meter,
@@ -266,14 +272,17 @@ export class ModelMetrics {
         }
         const served = v.served;
         if (!served) continue;
+        const first = !this.observedOnce.has(served);
+        this.observedOnce.add(served);
+        const count = (n: number) => (first ? 0 : n);
         result.observe(psiThreshold, this.psiThreshold, model);
         const lowConfidence = served.lowConfidenceShare();
         if (lowConfidence !== undefined) result.observe(lowConfidenceBaseline, lowConfidence, model);
         if (served.predictedValue) {
           const { bins, baseline } = served.predictedValue;
-          bins.forEach((count, b) => {
+          bins.forEach((n, b) => {
             const binAttrs = { ...model, [ATTR.predictionBin]: String(b + 1) };
-            result.observe(predictionBinValues, count, binAttrs);
+            result.observe(predictionBinValues, count(n), binAttrs);
             result.observe(predictionBinBaseline, baseline[b] ?? 0, binAttrs);
           });
           const drift = served.predictionPsi();
@@ -282,27 +291,27 @@ export class ModelMetrics {
         this.zeroConfusion(v.name, v.version, served.profile.classes);
         served.profile.classes.forEach((c, i) => {
           const attrs = { ...model, [ATTR.predictedClass]: c };
-          result.observe(predictions, served.predictions[i] ?? 0, attrs);
+          result.observe(predictions, count(served.predictions[i] ?? 0), attrs);
           result.observe(classBaseline, served.profile.classShares[c] ?? 0, attrs);
         });
         served.features.forEach((f, i) => {
           const attrs = { ...model, [ATTR.feature]: f.feature.name };
-          result.observe(missing, f.missing, attrs);
+          result.observe(missing, count(f.missing), attrs);
           result.observe(windowSamples, served.windowSamples(i), attrs);
           const value = served.psi(i);
           if (value !== undefined) result.observe(psi, value, attrs);
           if (f.feature.type === "numeric") {
-            result.observe(outOfRange, f.outOfRange, attrs);
-            f.bins.forEach((count, b) => {
+            result.observe(outOfRange, count(f.outOfRange), attrs);
+            f.bins.forEach((n, b) => {
               const binAttrs = { ...attrs, [ATTR.bin]: String(b + 1) };
-              result.observe(binValues, count, binAttrs);
+              result.observe(binValues, count(n), binAttrs);
               result.observe(binBaseline, f.baseline[b] ?? 0, binAttrs);
             });
           } else {
-            result.observe(unseen, f.unseen, attrs);
+            result.observe(unseen, count(f.unseen), attrs);
             (f.feature.categories ?? []).forEach((category, b) => {
               const catAttrs = { ...attrs, [ATTR.category]: category };
-              result.observe(categoryValues, f.bins[b] ?? 0, catAttrs);
+              result.observe(categoryValues, count(f.bins[b] ?? 0), catAttrs);
               result.observe(categoryBaseline, f.baseline[b] ?? 0, catAttrs);
             });
           }
