@@ -17,8 +17,8 @@ import {
 } from "../../../contract/metric-catalogue.js";
 import type { JoinedLabel } from "../inference/feedback.js";
 import type { VersionView } from "../inference/model-registry.js";
-import type { HistogramSeries } from "./histogram-series.js";
 import type { HistogramProducer } from "./histogram-producer.js";
+import type { HistogramSeries } from "./histogram-series.js";
 
 /** Classifiers with at most this many classes get their whole confusion matrix at zero (zeroConfusion). */
 const MAX_ZEROED_CLASSES = 12;
