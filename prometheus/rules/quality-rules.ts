@@ -222,10 +222,11 @@ export function qualityGroups(scale: Timescale): RuleGroup[] {
           summary:
             "Model {{ $labels.model_name }} version {{ $labels.model_version }}'s confidence fell to at most {{ $value | humanizePercentage }}, with too few labels to check it",
           description:
-            `The mean confidence of model ${versionLabels} over the last ${window} is ${show(q.estimated)}, ` +
-            `down from ${show(trend.estimated, " | humanizePercentage", "", before)} over the ` +
-            `${d(QUALITY.trendWindow)} before: a calibrated model is right that often. With 95% confidence ` +
-            `it fell by more than ${num(QUALITY.estimatedFall * 100)} points, and labels came for fewer than ` +
+            `The mean confidence of model ${versionLabels} over the last ${window}, the accuracy a ` +
+            `calibrated model expects of itself, is ${show(q.estimated)}, down from ` +
+            `${show(trend.estimated, " | humanizePercentage", "", before)} over the preceding ` +
+            `${d(QUALITY.trendWindow)}. With 95% confidence it fell by more than ` +
+            `${num(QUALITY.estimatedFall * 100)} points, and labels came for fewer than ` +
             `${num(QUALITY.estimatedMaxCoverage * 100)}% of its predictions in that window, too few to say ` +
             `whether it is also wrong.`,
           dashboard: "quality",

@@ -106,8 +106,16 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
       { at: "80m", expr: rounded(Q.estimated), expect: [{ labels: `{${JOB}, ${MODEL}}`, value: 0.9 }] },
       { at: "80m", expr: rounded(Q.mae), expect: [{ labels: `{${JOB}, ${REGRESSOR}}`, value: 3 }] },
       // 600 labels, Σ|e| 1800, Σe² 9600: s² = (9600 − 1800²/600) / 599, t(599) = 1.647549.
-      { at: "80m", expr: rounded(Q.maeLower), expect: [{ labels: `{${JOB}, ${REGRESSOR}}`, value: 2.821896 }] },
-      { at: "80m", expr: rounded(Q.maeUpper), expect: [{ labels: `{${JOB}, ${REGRESSOR}}`, value: 3.178104 }] },
+      {
+        at: "80m",
+        expr: rounded(Q.maeLower),
+        expect: [{ labels: `{${JOB}, ${REGRESSOR}}`, value: 2.821896 }],
+      },
+      {
+        at: "80m",
+        expr: rounded(Q.maeUpper),
+        expect: [{ labels: `{${JOB}, ${REGRESSOR}}`, value: 3.178104 }],
+      },
       { at: "80m", expr: rounded(Q.rmse), expect: [{ labels: `{${JOB}, ${REGRESSOR}}`, value: 4 }] },
     ],
   },
@@ -161,7 +169,7 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
             labels: { ...PENGUINS_V2, severity: "warning", ...DEPENDS },
             summary:
               "Model penguins version 2's confidence fell to at most 66.14%, with too few labels to check it",
-            description: `The mean confidence of model penguins version 2 on ${API_JOB} over the last 1h is 62.97%, down from 95% over the 1d before: a calibrated model is right that often. With 95% confidence it fell by more than 10 points, and labels came for fewer than 10% of its predictions in that window, too few to say whether it is also wrong.`,
+            description: `The mean confidence of model penguins version 2 on ${API_JOB} over the last 1h, the accuracy a calibrated model expects of itself, is 62.97%, down from 95% over the preceding 1d. With 95% confidence it fell by more than 10 points, and labels came for fewer than 10% of its predictions in that window, too few to say whether it is also wrong.`,
           },
         ],
       },
