@@ -168,8 +168,8 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
           {
             labels: { ...PENGUINS_V2, severity: "warning", ...DEPENDS },
             summary:
-              "Model penguins version 2's confidence fell to at most 66.14%, with too few labels to check it",
-            description: `The mean confidence of model penguins version 2 on ${API_JOB} over the last 1h, the accuracy a calibrated model expects of itself, is 62.97%, down from 95% over the preceding 1d. With 95% confidence it fell by more than 10 points, and labels came for fewer than 10% of its predictions in that window, too few to say whether it is also wrong.`,
+              "Model penguins version 2's confidence fell to at most 65.56%, with too few labels to check it",
+            description: `The mean confidence of model penguins version 2 on ${API_JOB} over the last 1h, the accuracy a calibrated model expects of itself, is 62.37%, down from 95% over the preceding 1d. With 95% confidence it fell by more than 10 points, and labels came for fewer than 10% of its predictions in that window, too few to say whether it is also wrong.`,
           },
         ],
       },
