@@ -1,6 +1,10 @@
 import { basename } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROM } from "../../contract/prometheus-names.js";
+import { QUALITY } from "../../contract/alerting-config.js";
+import { promDuration } from "../../contract/duration.js";
+import { ATTR } from "../../contract/metric-catalogue.js";
+import { PROM, promLabel } from "../../contract/prometheus-names.js";
+import { qualitySeries } from "../../contract/quality-series.js";
 import type { ModelProfile } from "../../ml-api/src/inference/profile.js";
 import { OTEL_DEFAULTS } from "../../ml-api/src/telemetry/otel-defaults.js";
 import { FeedbackLoop } from "../../traffic/feedback-loop.js";
@@ -175,6 +179,18 @@ describe.skipIf(skip !== undefined)("default traffic on a healthy stack", () => 
       for (const model of [CLASSIFIER, REGRESSOR]) await labelled(model, LABEL_COLUMN[model] ?? "");
       const groups = await evaluatedTwiceAfter(Date.now() / 1000, QUALITY_FILE);
       expect(groups.flatMap((g) => g.rules).length).toBeGreaterThan(0);
+      // The alerts had what they read: realized accuracy, and the MAE with its bound beside the card's.
+      const q = qualitySeries(promDuration(QUALITY.alertWindow));
+      const value = async (promql: string) => (await prom.query(promql))[0]?.value;
+      const of = (model: string) => `{${promLabel(ATTR.model)}="${model}"}`;
+      const figures = {
+        accuracy: await value(`${q.accuracy}${of(CLASSIFIER)}`),
+        mae: await value(`${q.mae}${of(REGRESSOR)}`),
+        maeLower: await value(`${q.maeLower}${of(REGRESSOR)}`),
+        card: await value(`${PROM.qualityBaseline}{${promLabel(ATTR.qualityMetric)}="mae"}`),
+      };
+      process.stdout.write(`[e2e] true labels: ${JSON.stringify(figures)}\n`);
+      expect(Object.values(figures).every((v) => v !== undefined)).toBe(true);
       expect(active(groups)).toEqual([]);
 
       // Every label flipped, and the regressor told its truth is each row's flipper length: the same check
