@@ -46,10 +46,12 @@ export function wilson(p: string, n: string, sign: 1 | -1): string {
  * (Abramowitz and Stegun 26.7.5) to its second term: PromQL has no t distribution. Close from a handful of
  * degrees of freedom on; below that it is too small, and only the spread of a handful of errors guards.
  */
-export function studentT(df: string): string {
-  const z = QUALITY.z;
-  const first = (z ** 3 + z) / 4;
-  const second = (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96;
+export function studentTTerms(z: number): [number, number, number] {
+  return [z, (z ** 3 + z) / 4, (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96];
+}
+
+function studentT(df: string): string {
+  const [z, first, second] = studentTTerms(QUALITY.z);
   return `(${num(z)} + ${num(first)} / ${df} + ${num(second)} / ${df} ^ 2)`;
 }
 
