@@ -42,9 +42,10 @@ export function wilson(p: string, n: string, sign: 1 | -1): string {
 }
 
 /**
- * One-sided Student-t quantile at QUALITY.z for `df` degrees of freedom, by the Cornish-Fisher expansion
- * (Abramowitz and Stegun 26.7.5) to its second term: PromQL has no t distribution. Close from a handful of
- * degrees of freedom on; below that it is too small, and only the spread of a handful of errors guards.
+ * The one-sided Student-t quantile at `z` for df degrees of freedom is about z + first/df + second/df²: the
+ * Cornish-Fisher expansion (Abramowitz and Stegun 26.7.5) to its second term, since PromQL has no t
+ * distribution. Close from a handful of degrees of freedom on; below that it is too small, and only the
+ * spread of a handful of errors guards.
  */
 export function studentTTerms(z: number): [number, number, number] {
   return [z, (z ** 3 + z) / 4, (5 * z ** 5 + 16 * z ** 3 + 3 * z) / 96];
@@ -144,6 +145,9 @@ function recordsFor(w: string): RecordingRule[] {
 export function qualityGroups(scale: Timescale): RuleGroup[] {
   const d = (seconds: number) => scale.d(seconds);
   const q = qualitySeries(d(QUALITY.alertWindow));
+  if (!(QUALITY.windows as readonly number[]).includes(QUALITY.trendWindow)) {
+    throw new Error("QUALITY.trendWindow must be one of QUALITY.windows: only those are recorded");
+  }
   const trend = qualitySeries(d(QUALITY.trendWindow));
   const metric = (name: string) => `${promLabel(ATTR.qualityMetric)}="${name}"`;
   const baseline = (name: string) => `max by (${mv}) (${PROM.qualityBaseline}{${metric(name)}})`;
