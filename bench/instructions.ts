@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -7,7 +7,7 @@ import { OTEL_DEFAULTS } from "../ml-api/src/telemetry/otel-defaults.js";
 import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, poll, spawnListening } from "../test/support/api-process.js";
 import { markdownTable } from "./lib/markdown-table.js";
-import { REGISTER_SDK, SDK_VARIANTS, type SdkVariant, STOCK } from "./lib/sdk-variants.js";
+import { NO_SDK, REGISTER_SDK, SDK_VARIANTS, type SdkVariant, STOCK } from "./lib/sdk-variants.js";
 import { singleRowLoad } from "./lib/single-row-load.js";
 
 /**
@@ -25,13 +25,19 @@ import { singleRowLoad } from "./lib/single-row-load.js";
  * thousand slow requests: at real rates it is a small share, and `bench/telemetry-cost.ts` includes it.
  *
  *   apt-get install valgrind && npm run bench -- instructions [--requests 2000]
- *     [--warmup 8000] [--parallel 2]
+ *     [--warmup 8000] [--parallel 2] [--only <name>]... [--keep <dir>]
+ *
+ * `--only` measures the variants whose names contain one of the given strings (no SDK always, as the
+ * base); `--keep` leaves each variant's callgrind files of the measured requests in `<dir>/<variant>/`,
+ * for `callgrind_annotate` to split a variant's instructions by function.
  */
 const { values } = parseArgs({
   options: {
     requests: { type: "string", default: "2000" },
     warmup: { type: "string", default: "8000" },
     parallel: { type: "string", default: "2" },
+    only: { type: "string", multiple: true },
+    keep: { type: "string" },
   },
 });
 const REQUESTS = Number(values.requests);
@@ -48,7 +54,7 @@ const WITHOUT_HTTP = {
     .join(","),
 };
 
-const VARIANTS: SdkVariant[] = [
+const ALL_VARIANTS: SdkVariant[] = [
   ...SDK_VARIANTS,
   STOCK,
   {
@@ -63,6 +69,10 @@ const VARIANTS: SdkVariant[] = [
     nodeArgs: REGISTER_SDK,
   },
 ];
+
+const VARIANTS = ALL_VARIANTS.filter(
+  (v) => v === NO_SDK || !values.only || values.only.some((part) => v.name.includes(part)),
+);
 
 interface Instructions {
   /** The event loop's thread. */
@@ -140,6 +150,7 @@ async function measureVariant(v: SdkVariant, sinkPort: number): Promise<Instruct
   );
   try {
     const perRequest = await measure(api, dir);
+    if (values.keep) cpSync(dir, join(values.keep, v.name.replace(/\W+/g, "-")), { recursive: true });
     console.error(`${v.name}: ${Math.round(perRequest.main)} main thread, ${Math.round(perRequest.all)} all`);
     return perRequest;
   } finally {
