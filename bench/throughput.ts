@@ -2,12 +2,10 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
+import { BENCH_MODEL_NAMES, benchModel } from "./lib/bench-model.js";
 import { percentile } from "./lib/percentile.js";
 import { cpuMicros } from "./lib/process-cpu.js";
-import { REFERENCES } from "../test/support/exported-models.js";
-import { CLASSIFIER, REGRESSOR, type ServedModels, servedModels } from "../test/support/served-models.js";
 import { REGISTER_SDK } from "./lib/sdk-variants.js";
-import { SAMPLE_ROW } from "./lib/single-row-load.js";
 
 /**
  * Throughput and latency of three servers on the same model, alternated round by round in one run so
@@ -17,9 +15,8 @@ import { SAMPLE_ROW } from "./lib/single-row-load.js";
  * `npm run bench` does); autocannon runs here. Saturated scenarios measure throughput (and p99 inflated by
  * queueing at 16 connections); the one-connection scenario sends each request when the last is answered, so
  * its p99 is the latency the SDK adds to a request that waits behind no other.
- * `--model body-mass` serves the exported 100-tree ensemble (the gradient-boosted regressor of the test
- * fixtures, as `npm run bench -- tree-ensemble` does) instead of the bundled MLP, to the two API servers
- * only: the bare handler knows the MLP's features alone.
+ * `--model body-mass` serves the exported 100-tree ensemble (`lib/bench-model.ts`) instead of the bundled
+ * MLP, to the two API servers only.
  *
  *   npm run bench -- throughput [--rounds 3] [--seconds 10] [--connections 16]
  *     [--model penguins|body-mass]
@@ -29,18 +26,13 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "16" },
-    model: { type: "string", default: CLASSIFIER },
+    model: { type: "string", default: BENCH_MODEL_NAMES[0] },
   },
 });
-if (values.model !== CLASSIFIER && values.model !== REGRESSOR)
-  throw new Error(`--model is ${CLASSIFIER} or ${REGRESSOR}`);
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
-const MODEL = values.model;
-/** The repository of the exported ensemble; the bundled one serves the MLP. */
-const served: ServedModels | undefined = MODEL === REGRESSOR ? await servedModels() : undefined;
-const ROW = MODEL === REGRESSOR ? REFERENCES["gbr-regressor"]?.rows[0] : SAMPLE_ROW;
+const model = await benchModel(values.model);
 
 const SCENARIOS: { name: string; rows: number; connections?: number }[] = [
   { name: "single row", rows: 1 },
@@ -58,10 +50,9 @@ async function start(
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
 ) {
-  const repository: Record<string, string> = served ? { MODEL_REPOSITORY: served.repository } : {};
   return {
     name,
-    ...(await spawnListening(script, { LOG_LEVEL: "info", ...repository, ...env }, nodeArgs)),
+    ...(await spawnListening(script, { LOG_LEVEL: "info", ...model.env, ...env }, nodeArgs)),
   } as Target;
 }
 
@@ -85,10 +76,10 @@ async function load(
   const latencies: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const options = {
-      url: `http://127.0.0.1:${target.port}/v1/models/${MODEL}:predict`,
+      url: `http://127.0.0.1:${target.port}/v1/models/${model.name}:predict`,
       method: "POST" as const,
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ instances: Array(rows).fill(ROW) }),
+      body: JSON.stringify({ instances: Array(rows).fill(model.row) }),
       connections,
       duration: seconds,
     };
@@ -119,7 +110,8 @@ const targets = [
     REGISTER_SDK,
   ),
   await start("ml-api", API_DIST.main),
-  ...(served ? [] : [await start("bare", "bench/lib/bare-server.ts")]),
+  // The bare handler knows the MLP's features only.
+  ...(model.name === BENCH_MODEL_NAMES[0] ? [await start("bare", "bench/lib/bare-server.ts")] : []),
 ];
 /** Pairs compared in the summary: the telemetry's cost, then the API's own cost over the bare handler. */
 const RATIOS = (
@@ -144,7 +136,7 @@ try {
     }
   }
   console.log(
-    `\n${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections unless the scenario says; model ${MODEL}; medians over rounds\n`,
+    `\n${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections unless the scenario says; model ${model.name}; medians over rounds\n`,
   );
   console.log("| scenario | server | req/s | rows/s | p50 ms | p99 ms | server CPU µs/req | errors |");
   console.log("|---|---|---|---|---|---|---|---|");
@@ -189,5 +181,5 @@ try {
     t.child.kill("SIGTERM");
     await t.exited;
   }
-  served?.remove();
+  model.remove();
 }
