@@ -31,6 +31,31 @@ const confidence = (mean: number, perStep: number, steps = STEPS) => [
   { series: `${PROM.confidence}_sum{${API}, ${MODEL}}`, values: grows(mean * perStep, steps) },
   { series: `${PROM.confidence}_count{${API}, ${MODEL}}`, values: grows(perStep, steps) },
 ];
+const BODY_MASS_V1 = { job: API_JOB, model_name: "body-mass", model_version: "1" };
+/** The regressor's card MAE. */
+const maeBaseline = (mae: number) => ({
+  series: `${PROM.qualityBaseline}{${API}, ${REGRESSOR}, quality_metric="mae"}`,
+  values: flat(mae, STEPS),
+});
+/**
+ * The regressor's labels: `n` a minute whose absolute errors sum to `absolute` and whose squared errors sum to
+ * `squared`, with their delays counted.
+ */
+const errors = (n: number, absolute: number, squared: number, model = REGRESSOR) => [
+  { series: `${PROM.feedbackAbsoluteError}_count{${API}, ${model}}`, values: grows(n, STEPS) },
+  { series: `${PROM.feedbackAbsoluteError}_sum{${API}, ${model}}`, values: grows(absolute, STEPS) },
+  { series: `${PROM.feedbackSquaredError}{${API}, ${model}}`, values: grows(squared, STEPS) },
+  { series: `${PROM.feedbackDelay}_count{${API}, ${model}}`, values: grows(n, STEPS) },
+];
+/** Ten predictions a minute whose mean confidence is `before` for STEPS minutes, then `after` up to LONG_STEPS. */
+const confidenceFalling = (before: number, after: number, model = MODEL) => [
+  {
+    series: `${PROM.confidence}_sum{${API}, ${model}}`,
+    values: `${grows(before * 10, STEPS)} ${(before * STEPS + after) * 10}+${after * 10}x${LONG_STEPS - STEPS - 1}`,
+  },
+  { series: `${PROM.confidence}_count{${API}, ${model}}`, values: grows(10, LONG_STEPS) },
+];
+
 /** `right` of every `right + wrong` labels a minute correct, with their delays counted. */
 const labels = (right: number, wrong: number) => [
   labelled("Adelie", "Adelie", grows(right, STEPS)),
@@ -80,6 +105,17 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
       { at: "80m", expr: rounded(Q.coverage), expect: [{ labels: `{${JOB}, ${MODEL}}`, value: 0.5 }] },
       { at: "80m", expr: rounded(Q.estimated), expect: [{ labels: `{${JOB}, ${MODEL}}`, value: 0.9 }] },
       { at: "80m", expr: rounded(Q.mae), expect: [{ labels: `{${JOB}, ${REGRESSOR}}`, value: 3 }] },
+      // 600 labels, Σ|e| 1800, Σe² 9600: s² = (9600 − 1800²/600) / 599, t(599) = 1.647549.
+      {
+        at: "80m",
+        expr: rounded(Q.maeLower),
+        expect: [{ labels: `{${JOB}, ${REGRESSOR}}`, value: 2.821896 }],
+      },
+      {
+        at: "80m",
+        expr: rounded(Q.maeUpper),
+        expect: [{ labels: `{${JOB}, ${REGRESSOR}}`, value: 3.178104 }],
+      },
       { at: "80m", expr: rounded(Q.rmse), expect: [{ labels: `{${JOB}, ${REGRESSOR}}`, value: 4 }] },
     ],
   },
@@ -122,43 +158,35 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
     checks: [{ at: "80m", alert: "ModelAccuracyBelowBaseline", expect: [] }],
   },
   {
-    name: "a confidence falling to 60% with no label to check it warns early",
-    series: [baseline(0.97), ...confidence(0.6, 10)],
+    name: "a confidence falling from 95% to 60%, with labels for few predictions, warns early",
+    series: [baseline(0.97), ...confidenceFalling(0.95, 0.6), delays(grows(0.5, LONG_STEPS))],
     checks: [
       {
-        at: "80m",
+        at: "145m",
         alert: "EstimatedAccuracyFalling",
         expect: [
           {
             labels: { ...PENGUINS_V2, severity: "warning", ...DEPENDS },
             summary:
-              "Model penguins version 2 expects to be right on at most 63.24% of predictions, and no labels say otherwise",
-            description: `The mean confidence of model penguins version 2 on ${API_JOB} over the last 1h is 60%: a calibrated model is right that often. With 95% confidence that is at most 63.24%, more than 10 points below its card's held-out accuracy, and no label arrived in that window to confirm or refute it.`,
+              "Model penguins version 2's confidence fell to at most 65.56%, with too few labels to check it",
+            description: `The mean confidence of model penguins version 2 on ${API_JOB} over the last 1h, the accuracy a calibrated model expects of itself, is 62.37%, down from 95% over the preceding 1d. With 95% confidence it fell by more than 10 points, and labels came for fewer than 10% of its predictions in that window, too few to say whether it is also wrong.`,
           },
         ],
       },
     ],
   },
   {
-    name: "a falling confidence while labels arrive, and a confident model, are no early warning",
+    name: "a confidence steadily below the card, or falling while labels arrive, is no early warning",
     series: [
       baseline(0.97),
-      ...confidence(0.6, 10),
-      delays(grows(1, STEPS)),
+      ...confidence(0.6, 10, LONG_STEPS),
+      ...confidenceFalling(0.95, 0.6, `model_name="penguins", model_version="1"`),
       {
-        series: `${PROM.qualityBaseline}{${API}, model_name="penguins", model_version="1", quality_metric="accuracy"}`,
-        values: flat(1, STEPS),
-      },
-      {
-        series: `${PROM.confidence}_sum{${API}, model_name="penguins", model_version="1"}`,
-        values: grows(9.5, STEPS),
-      },
-      {
-        series: `${PROM.confidence}_count{${API}, model_name="penguins", model_version="1"}`,
-        values: grows(10, STEPS),
+        series: `${PROM.feedbackDelay}_count{${API}, model_name="penguins", model_version="1"}`,
+        values: grows(5, LONG_STEPS),
       },
     ],
-    checks: [{ at: "80m", alert: "EstimatedAccuracyFalling", expect: [] }],
+    checks: [{ at: "145m", alert: "EstimatedAccuracyFalling", expect: [] }],
   },
   {
     name: "a model 95% confident and 60% right has lost what its confidence meant",
@@ -181,6 +209,39 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
     name: "a model 95% confident and 90% right is within its bound",
     series: [baseline(0.97), ...labels(9, 1), ...confidence(0.95, 10)],
     checks: [{ at: "80m", alert: "AccuracyEstimateGap", expect: [] }],
+  },
+  {
+    name: "a regressor off by 250 on 600 labels, for a card that says 100, has lost quality",
+    // |e| averages 250 with a standard deviation of 100: the squared errors sum to 250² + 100² per label.
+    series: [maeBaseline(100), ...errors(10, 2500, 725_000)],
+    checks: [
+      {
+        at: "80m",
+        alert: "ModelErrorAboveBaseline",
+        expect: [
+          {
+            labels: { ...BODY_MASS_V1, severity: "critical", ...DEPENDS },
+            summary: "Model body-mass version 1 is off by at least 243.3 on average",
+            description: `Over the last 1h, the labelled predictions of model body-mass version 1 on ${API_JOB} were off by 250 on average (600 labels); with 95% confidence its mean absolute error is at least 243.3, more than 50% above the MAE on its card (100).`,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "five labels, one far off, prove nothing; many labels at the card's error are no loss",
+    series: [
+      maeBaseline(100),
+      // Four errors of 50 and one of 1300 an hour: a mean of 300, three times the card, from one label.
+      ...errors(5 / 60, 1500 / 60, (4 * 50 ** 2 + 1300 ** 2) / 60),
+      {
+        series: `${PROM.qualityBaseline}{${API}, model_name="body-mass", model_version="2", quality_metric="mae"}`,
+        values: flat(100, STEPS),
+      },
+      // The card's mean error with a standard deviation of 80, over many labels.
+      ...errors(10, 1000, 10 * (100 ** 2 + 80 ** 2), `model_name="body-mass", model_version="2"`),
+    ],
+    checks: [{ at: "80m", alert: "ModelErrorAboveBaseline", expect: [] }],
   },
   {
     name: "labels that arrived for an hour and stopped while predictions go on",
