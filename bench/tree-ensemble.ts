@@ -24,6 +24,8 @@ const config = loadConfig({
   HOST: "127.0.0.1",
   LOG_LEVEL: "silent",
   MODEL_REPOSITORY: served.repository,
+  // Inference only: nothing here calls feedback, load or unload, which the control token guards.
+  INFERWATCH_CONTROL_AUTH: "off",
 });
 const server = await startServer(config, createLogger(config.LOG_LEVEL));
 const url = (model: string) => `http://127.0.0.1:${server.port}/v1/models/${model}:predict`;
