@@ -43,7 +43,7 @@ export function wilson(p: string, n: string, sign: 1 | -1): string {
 
 /** Predictions made in a window, classifier or regressor. */
 function predictionCount(w: string): string {
-  return `(${sumBy(MV, `increase(${PROM.confidence}_count[${w}])`)} or ${sumBy(MV, `increase(${PROM.predictedValue}_count[${w}])`)})`;
+  return `(${sumBy(MV, `histogram_count(increase(${PROM.confidence}[${w}]))`)} or ${sumBy(MV, `histogram_count(increase(${PROM.predictedValue}[${w}]))`)})`;
 }
 
 function recordsFor(w: string): RecordingRule[] {
@@ -63,11 +63,11 @@ function recordsFor(w: string): RecordingRule[] {
   );
   const predicted = sumBy([...MV, CLASS], byClass(PREDICTED));
   const actual = sumBy([...MV, CLASS], byClass(ACTUAL));
-  const errors = `${sumBy(MV, `increase(${PROM.feedbackAbsoluteError}_count[${w}])`)} > 0`;
-  const confidenceCount = sumBy(MV, `increase(${PROM.confidence}_count[${w}])`);
+  const errors = `${sumBy(MV, `histogram_count(increase(${PROM.feedbackAbsoluteError}[${w}]))`)} > 0`;
+  const confidenceCount = sumBy(MV, `histogram_count(increase(${PROM.confidence}[${w}]))`);
   return [
     { record: q.confusion, expr: sumBy([...MV, PREDICTED, ACTUAL], `increase(${PROM.feedback}[${w}])`) },
-    { record: q.labels, expr: sumBy(MV, `increase(${PROM.feedbackDelay}_count[${w}])`) },
+    { record: q.labels, expr: sumBy(MV, `histogram_count(increase(${PROM.feedbackDelay}[${w}]))`) },
     {
       record: q.accuracy,
       expr: `${sumBy(MV, `\n${diagonal}\n`)}\n/\n(${sumBy(MV, q.confusion)} > 0)`,
@@ -88,7 +88,7 @@ function recordsFor(w: string): RecordingRule[] {
     },
     {
       record: q.mae,
-      expr: `${sumBy(MV, `increase(${PROM.feedbackAbsoluteError}_sum[${w}])`)}\n/\n(${errors})`,
+      expr: `${sumBy(MV, `histogram_sum(increase(${PROM.feedbackAbsoluteError}[${w}]))`)}\n/\n(${errors})`,
     },
     {
       record: q.rmse,
@@ -96,7 +96,7 @@ function recordsFor(w: string): RecordingRule[] {
     },
     {
       record: q.estimated,
-      expr: `${sumBy(MV, `increase(${PROM.confidence}_sum[${w}])`)}\n/\n(${confidenceCount} > 0)`,
+      expr: `${sumBy(MV, `histogram_sum(increase(${PROM.confidence}[${w}]))`)}\n/\n(${confidenceCount} > 0)`,
     },
     { record: q.estimatedUpper, expr: wilson(q.estimated, confidenceCount, 1) },
     { record: q.coverage, expr: `${q.labels}\n/ on (${mv})\n(${predictionCount(w)} > 0)` },
@@ -114,7 +114,7 @@ export function qualityGroups(scale: Timescale): RuleGroup[] {
     `{{ with printf "max(${series}{${matchers}${M}=%q, ${V}=%q})" $labels.model_name $labels.model_version | query }}{{ . | first | value${format} }}{{ end }}`;
   const window = d(QUALITY.alertWindow);
   const stopped = d(QUALITY.labelsStoppedWindow);
-  const delays = (w: string) => sumBy(MV, `increase(${PROM.feedbackDelay}_count[${w}])`);
+  const delays = (w: string) => sumBy(MV, `histogram_count(increase(${PROM.feedbackDelay}[${w}]))`);
   return [
     ...QUALITY.windows.map((seconds) => ({
       name: `inferwatch-quality-records-${d(seconds)}`,
