@@ -125,7 +125,11 @@ export function renderPrometheusConfig(source: string, options: RenderOptions): 
       throw new PrometheusConfigError("remoteWrite: put credentials in a *_file setting, not in the URL");
     }
     if (!isSeq(doc.get("remote_write"))) doc.set("remote_write", doc.createNode([]));
-    (doc.get("remote_write") as YAMLSeq).items.push(doc.createNode({ url: options.remoteWrite }));
+    // Pushed histograms are native ones (otlp.convert_histograms_to_nhcb); remote write drops native
+    // histograms unless asked to send them.
+    (doc.get("remote_write") as YAMLSeq).items.push(
+      doc.createNode({ url: options.remoteWrite, send_native_histograms: true }),
+    );
   }
 
   if (options.header !== undefined) {

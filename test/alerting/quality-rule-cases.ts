@@ -1,7 +1,19 @@
+import { CONFIDENCE_BUCKETS, FEEDBACK_DELAY_BUCKETS } from "../../contract/histogram-buckets.js";
 import { PROM } from "../../contract/prometheus-names.js";
 import { qualitySeries } from "../../contract/quality-series.js";
 import { API_JOB } from "../../prometheus/rules/pipeline-alerts.js";
-import { API, DEPENDS, flat, grows, JOB, MODEL, REGRESSOR, rounded } from "./rule-case-support.js";
+import {
+  API,
+  countsAsHistogram,
+  DEPENDS,
+  flat,
+  grows,
+  histogramGrows,
+  JOB,
+  MODEL,
+  REGRESSOR,
+  rounded,
+} from "./rule-case-support.js";
 import type { RuleCase } from "./rule-cases.js";
 
 /**
@@ -21,15 +33,25 @@ const labelled = (predicted: string, actual: string, values: string) => ({
   series: `${PROM.feedback}{${API}, ${MODEL}, prediction_class="${predicted}", feedback_class="${actual}"}`,
   values,
 });
-const delays = (values: string) => ({ series: `${PROM.feedbackDelay}_count{${API}, ${MODEL}}`, values });
+const delays = (values: string, model = MODEL) => ({
+  series: `${PROM.feedbackDelay}{${API}, ${model}}`,
+  values: countsAsHistogram(values, FEEDBACK_DELAY_BUCKETS),
+});
 const baseline = (accuracy: number) => ({
   series: `${PROM.qualityBaseline}{${API}, ${MODEL}, quality_metric="accuracy"}`,
   values: flat(accuracy, STEPS),
 });
-/** Predictions whose mean confidence is `mean`, `perStep` a minute. */
-const confidence = (mean: number, perStep: number, steps = STEPS) => [
-  { series: `${PROM.confidence}_sum{${API}, ${MODEL}}`, values: grows(mean * perStep, steps) },
-  { series: `${PROM.confidence}_count{${API}, ${MODEL}}`, values: grows(perStep, steps) },
+/** Predictions whose mean confidence is `mean`, `perStep` a minute (in the bucket of the mean). */
+const confidence = (mean: number, perStep: number, steps = STEPS, model = MODEL) => [
+  {
+    series: `${PROM.confidence}{${API}, ${model}}`,
+    values: histogramGrows(
+      CONFIDENCE_BUCKETS,
+      [[CONFIDENCE_BUCKETS.find((b) => b >= mean) ?? Number.POSITIVE_INFINITY, perStep]],
+      steps,
+      mean * perStep,
+    ),
+  },
 ];
 /** `right` of every `right + wrong` labels a minute correct, with their delays counted. */
 const labels = (right: number, wrong: number) => [
@@ -49,8 +71,11 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
       labelled("C", "C", grows(2, 90)),
       delays(grows(12, 90)),
       ...confidence(0.9, 24, 90),
-      { series: `${PROM.feedbackAbsoluteError}_sum{${API}, ${REGRESSOR}}`, values: grows(30, 90) },
-      { series: `${PROM.feedbackAbsoluteError}_count{${API}, ${REGRESSOR}}`, values: grows(10, 90) },
+      // A regressor's absolute-error bounds are shares of its predictions' range; these stand for some.
+      {
+        series: `${PROM.feedbackAbsoluteError}{${API}, ${REGRESSOR}}`,
+        values: histogramGrows([1, 5], [[5, 10]], 90, 30),
+      },
       { series: `${PROM.feedbackSquaredError}{${API}, ${REGRESSOR}}`, values: grows(160, 90) },
     ],
     checks: [],
@@ -149,14 +174,7 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
         series: `${PROM.qualityBaseline}{${API}, model_name="penguins", model_version="1", quality_metric="accuracy"}`,
         values: flat(1, STEPS),
       },
-      {
-        series: `${PROM.confidence}_sum{${API}, model_name="penguins", model_version="1"}`,
-        values: grows(9.5, STEPS),
-      },
-      {
-        series: `${PROM.confidence}_count{${API}, model_name="penguins", model_version="1"}`,
-        values: grows(10, STEPS),
-      },
+      ...confidence(0.95, 10, STEPS, `model_name="penguins", model_version="1"`),
     ],
     checks: [{ at: "80m", alert: "EstimatedAccuracyFalling", expect: [] }],
   },
@@ -208,13 +226,10 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
     series: [
       delays(grows(5, LONG_STEPS)),
       ...confidence(0.9, 10, LONG_STEPS),
+      delays(`${grows(5, 60)} ${flat(300, LONG_STEPS - 60)}`, `model_name="penguins", model_version="1"`),
       {
-        series: `${PROM.feedbackDelay}_count{${API}, model_name="penguins", model_version="1"}`,
-        values: `${grows(5, 60)} ${flat(300, LONG_STEPS - 60)}`,
-      },
-      {
-        series: `${PROM.confidence}_count{${API}, model_name="penguins", model_version="1"}`,
-        values: `${grows(5, 60)} ${flat(300, LONG_STEPS - 60)}`,
+        series: `${PROM.confidence}{${API}, model_name="penguins", model_version="1"}`,
+        values: countsAsHistogram(`${grows(5, 60)} ${flat(300, LONG_STEPS - 60)}`, CONFIDENCE_BUCKETS),
       },
     ],
     checks: [{ at: "140m", alert: "FeedbackStopped", expect: [] }],

@@ -18,3 +18,56 @@ export const grows = (perStep: number, steps: number) => `0+${perStep}x${steps}`
 export const flat = (value: number, steps: number) => `${value}x${steps}`;
 
 export const DEPENDS = { depends_on: "ml-api-telemetry" };
+
+/** Observations per interval at each bound of a histogram (`Infinity`: above every bound). */
+export type Observations = readonly (readonly [bound: number, count: number])[];
+
+/**
+ * One sample of a native histogram with custom buckets, as Prometheus stores a pushed explicit-bucket
+ * histogram, in promtool's notation (schema -53; `custom_values` are the bounds, +Inf implied).
+ */
+function nhcb(bounds: readonly number[], observations: Observations, sum: number): string {
+  const buckets: number[] = new Array(bounds.length + 1).fill(0);
+  for (const [bound, count] of observations) {
+    const i = bound === Number.POSITIVE_INFINITY ? bounds.length : bounds.indexOf(bound);
+    if (i < 0) throw new Error(`${bound} is no bound of [${bounds.join(", ")}]`);
+    buckets[i] = (buckets[i] ?? 0) + count;
+  }
+  const count = buckets.reduce((a, b) => a + b, 0);
+  // Only the buckets from the first to the last that hold anything, as Prometheus stores them: promtool
+  // weighs a histogram sample by its buckets against its limit on samples a query may load.
+  const first = buckets.findIndex((b) => b > 0);
+  const last = buckets.length - 1 - [...buckets].reverse().findIndex((b) => b > 0);
+  const held = first < 0 ? "" : ` offset:${first} buckets:[${buckets.slice(first, last + 1).join(" ")}]`;
+  return `{{schema:-53 sum:${sum} count:${count} custom_values:[${bounds.join(" ")}]${held}}}`;
+}
+
+/** A native histogram starting empty and taking `observations` (summing to `sumPerStep`) each interval. */
+export const histogramGrows = (
+  bounds: readonly number[],
+  observations: Observations,
+  steps: number,
+  sumPerStep = 0,
+) => `${nhcb(bounds, [], 0)}+${nhcb(bounds, observations, sumPerStep)}x${steps}`;
+
+/**
+ * A count written with `grows`, `flat` and numbers (`a+bxn`, `axn`, `a`, `_`, space-separated) as a native
+ * histogram whose count follows it, every observation at or below the first of `bounds`: for rules that read
+ * only the count. Only that bound is written: promtool weighs a histogram sample by its size (its bounds
+ * included) against the samples a query may load, and hours of 15 s samples would pass that limit.
+ */
+export function countsAsHistogram(values: string, bounds: readonly number[]): string {
+  const first = bounds.slice(0, 1);
+  const h = (count: number) => nhcb(first, [[first[0] ?? Number.POSITIVE_INFINITY, count]], 0);
+  return values
+    .split(" ")
+    .map((token) => {
+      if (token === "_") return token;
+      const m = /^([\d.]+)(?:(?:\+([\d.]+))?x(\d+))?$/.exec(token);
+      if (!m) throw new Error(`${token}: not a count written by grows or flat`);
+      const [, start, step, n] = m;
+      if (n === undefined) return h(Number(start));
+      return step === undefined ? `${h(Number(start))}x${n}` : `${h(Number(start))}+${h(Number(step))}x${n}`;
+    })
+    .join(" ");
+}
