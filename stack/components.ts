@@ -166,6 +166,9 @@ export function prometheus(settings: StackSettings): Component {
       // The collector pushes application metrics here instead of being scraped.
       "--web.enable-otlp-receiver",
       "--enable-feature=exemplar-storage",
+      // A zero at each pushed series' start time, as Compose runs it: increase() then counts what came
+      // before a counter's or histogram's first push.
+      "--enable-feature=created-timestamp-zero-ingestion",
     ],
     env: {},
     readyUrl: `http://${address(settings.ports.prometheus)}/-/ready`,
