@@ -120,8 +120,10 @@ type series struct {
 	group    *group
 	// bounds and shares: a native histogram's finite bucket bounds, ascending, and the share of its
 	// observations at or below each.
-	bounds   []float64
-	shares   []float64
+	bounds []float64
+	shares []float64
+	// cum: a native histogram's cumulative bucket counts (+Inf's last) at its latest sample.
+	cum      []int64
 	phase    float64
 	offsetMs int64
 	// stepMs: the scrape interval of the job that scrapes the series.
@@ -174,6 +176,39 @@ type config struct {
 	block         time.Duration
 	end           int64
 	seed          int64
+	record        []recorded
+}
+
+// recorded is a recording rule `sum by (<by>) (increase(<metric>[<every>]))` over a native histogram: its
+// result is a native histogram, which promtool's rule backfill cannot write (it writes float samples
+// only), so the generator records it as it replays, evaluated every `every` as Prometheus would, the
+// increase taken between the histograms' latest samples at consecutive evaluations.
+type recorded struct {
+	name, metric string
+	by           []string
+	every        int64
+	prev         map[*series][]int64
+	refs         map[string]storage.SeriesRef
+}
+
+// parseRecorded reads -record-increase: `NAME=METRIC by LABEL,LABEL every DURATION`, rules separated by ";".
+func parseRecorded(spec string) ([]recorded, error) {
+	var out []recorded
+	for _, rule := range strings.Split(spec, ";") {
+		if strings.TrimSpace(rule) == "" {
+			continue
+		}
+		var name, metric, by, every string
+		if _, err := fmt.Sscanf(strings.Replace(rule, "=", " ", 1), "%s %s by %s every %s", &name, &metric, &by, &every); err != nil {
+			return nil, fmt.Errorf("-record-increase %q: %w", rule, err)
+		}
+		d, err := time.ParseDuration(every)
+		if err != nil {
+			return nil, fmt.Errorf("-record-increase %q: %w", rule, err)
+		}
+		out = append(out, recorded{name: name, metric: metric, by: strings.Split(by, ","), every: d.Milliseconds(), prev: map[*series][]int64{}})
+	}
+	return out, nil
 }
 
 func main() {
@@ -192,7 +227,14 @@ func main() {
 	flag.DurationVar(&c.block, "block", 6*time.Hour, "block range (a 7-day retention compacts to 6h blocks)")
 	flag.StringVar(&endFlag, "end", "", "end of the data, RFC 3339 (default now)")
 	flag.Int64Var(&c.seed, "seed", 1, "random seed")
+	var record string
+	flag.StringVar(&record, "record-increase", "", "native-histogram recording rules to write, `NAME=METRIC by LABEL,... every DURATION`, separated by ;")
 	flag.Parse()
+	var err error
+	if c.record, err = parseRecorded(record); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	c.fastJobs = map[string]bool{}
 	for _, j := range strings.Split(fastJobs, ",") {
 		if j != "" {
@@ -369,18 +411,84 @@ func (b byBound) Swap(i, j int) {
 	b.s.shares[i], b.s.shares[j] = b.s.shares[j], b.s.shares[i]
 }
 
+// evaluate appends the rule's result at t: per group of `by`, the sum of each histogram's increase since
+// the previous evaluation (none at the first), bucket by bucket.
+func (r *recorded) evaluate(app storage.Appender, all []*series, t int64) (int, error) {
+	type acc struct {
+		lset   labels.Labels
+		counts []float64
+		bounds []float64
+		sum    float64
+	}
+	groups := map[string]*acc{}
+	var keys []string
+	for _, s := range all {
+		if s.kind != nativeHistogram || s.cum == nil || s.lset.Get(labels.MetricName) != r.metric {
+			continue
+		}
+		prev := r.prev[s]
+		r.prev[s] = s.cum
+		if prev == nil {
+			continue
+		}
+		b := labels.NewBuilder(labels.EmptyLabels()).Set(labels.MetricName, r.name)
+		for _, l := range r.by {
+			b.Set(l, s.lset.Get(l))
+		}
+		lset := b.Labels()
+		a := groups[lset.String()]
+		if a == nil {
+			a = &acc{lset: lset, counts: make([]float64, len(s.cum)), bounds: s.bounds}
+			groups[lset.String()] = a
+			keys = append(keys, lset.String())
+		}
+		var below int64
+		var prevBelow int64
+		for i := range s.cum {
+			a.counts[i] += float64((s.cum[i] - below) - (prev[i] - prevBelow))
+			below, prevBelow = s.cum[i], prev[i]
+		}
+		a.sum += float64(s.cum[len(s.cum)-1]-prev[len(prev)-1]) * s.group.mean
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		a := groups[k]
+		var count float64
+		for _, c := range a.counts {
+			count += c
+		}
+		fh := &histogram.FloatHistogram{
+			CounterResetHint: histogram.GaugeType,
+			Schema:           histogram.CustomBucketsSchema,
+			Count:            count,
+			Sum:              a.sum,
+			PositiveSpans:    []histogram.Span{{Offset: 0, Length: uint32(len(a.counts))}},
+			PositiveBuckets:  a.counts,
+			CustomValues:     a.bounds,
+		}
+		ref, err := app.AppendHistogram(r.refs[k], a.lset, t, nil, fh)
+		if err != nil {
+			return 0, fmt.Errorf("append %s at %d: %w", a.lset, t, err)
+		}
+		r.refs[k] = ref
+	}
+	return len(keys), nil
+}
+
 // nativeSample is a native histogram's sample once its histogram counts `count` observations: each bucket
 // holds its captured share, the cumulative counts whole.
 func nativeSample(s *series) *histogram.Histogram {
 	g := s.group
 	n := len(s.bounds) + 1
 	deltas := make([]int64, n)
+	s.cum = make([]int64, n)
 	var prevCum, prevCount int64
 	for i := range n {
 		cum := int64(g.count)
 		if i < len(s.bounds) {
 			cum = int64(math.Floor(g.count*s.shares[i] + 1e-9))
 		}
+		s.cum[i] = cum
 		count := cum - prevCum
 		deltas[i] = count - prevCount
 		prevCum, prevCount = cum, count
@@ -430,6 +538,9 @@ func run(c config) error {
 		}
 		for _, s := range all {
 			s.ref = 0
+		}
+		for i := range c.record {
+			c.record[i].refs = map[string]storage.SeriesRef{}
 		}
 		ctx := context.Background()
 		app := w.Appender(ctx)
@@ -488,6 +599,16 @@ func run(c config) error {
 				pending++
 				samples++
 			}
+			for i := range c.record {
+				if (t-start)%c.record[i].every == 0 {
+					n, err := c.record[i].evaluate(app, all, t)
+					if err != nil {
+						return err
+					}
+					pending += n
+					samples += int64(n)
+				}
+			}
 			if pending > 200_000 {
 				if err := app.Commit(); err != nil {
 					return err
@@ -523,10 +644,19 @@ func run(c config) error {
 		"diskBytes":    dirSize(c.out),
 		"generatedAt":  time.Now().UTC().Format(time.RFC3339),
 		"endUnixMilli": c.end,
+		"recorded":     recordedNames(c.record),
 	}
 	b, _ := json.MarshalIndent(summary, "", "  ")
 	fmt.Println(string(b))
 	return os.WriteFile(filepath.Join(c.out, "backfill.json"), append(b, '\n'), 0o644)
+}
+
+func recordedNames(rules []recorded) []string {
+	names := []string{}
+	for _, r := range rules {
+		names = append(names, r.name)
+	}
+	return names
 }
 
 func dirSize(dir string) int64 {
