@@ -159,7 +159,9 @@ describe("the Prometheus config renderer's remoteWrite", () => {
   it("adds to the remote_write entries a config already has", () => {
     const once = renderPrometheusConfig(source, { ports: DEFAULT_PORTS, remoteWrite: url });
     const twice = renderPrometheusConfig(once, { ports: DEFAULT_PORTS, remoteWrite: "http://127.0.0.1:1/w" });
-    expect(twice).toContain(`remote_write:\n  - url: ${url}\n  - url: http://127.0.0.1:1/w\n`);
+    expect(twice).toContain(
+      `remote_write:\n  - url: ${url}\n    send_native_histograms: true\n  - url: http://127.0.0.1:1/w\n    send_native_histograms: true\n`,
+    );
   });
 
   it("refuses a URL that is not one, or carries credentials", () => {
