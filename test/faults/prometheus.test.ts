@@ -127,6 +127,10 @@ async function sameInReceiver(at: number, seconds: number): Promise<Held> {
   return local;
 }
 
+/** The entry the renderer adds for a store at `u`. */
+const remoteWriteEntry = (u: string) =>
+  `  - url: ${u}\n    protobuf_message: io.prometheus.write.v2.Request\n    send_native_histograms: true\n`;
+
 describe("the Prometheus config renderer's remoteWrite", () => {
   const source = readFileSync(CONFIGS.prometheus, "utf8");
   const url = "https://metrics.example.com/api/v1/push";
@@ -135,7 +139,7 @@ describe("the Prometheus config renderer's remoteWrite", () => {
     const plain = renderPrometheusConfig(source, { ports: DEFAULT_PORTS });
     const withRemote = renderPrometheusConfig(source, { ports: DEFAULT_PORTS, remoteWrite: url });
     expect(plain).not.toContain("remote_write");
-    expect(withRemote).toBe(`${plain}remote_write:\n  - url: ${url}\n    send_native_histograms: true\n`);
+    expect(withRemote).toBe(`${plain}remote_write:\n${remoteWriteEntry(url)}`);
     if (skip) return;
     const dir = mkdtempSync(join(tmpdir(), "inferwatch-remote-write-"));
     const file = join(dir, "prometheus.yml");
@@ -160,7 +164,7 @@ describe("the Prometheus config renderer's remoteWrite", () => {
     const once = renderPrometheusConfig(source, { ports: DEFAULT_PORTS, remoteWrite: url });
     const twice = renderPrometheusConfig(once, { ports: DEFAULT_PORTS, remoteWrite: "http://127.0.0.1:1/w" });
     expect(twice).toContain(
-      `remote_write:\n  - url: ${url}\n    send_native_histograms: true\n  - url: http://127.0.0.1:1/w\n    send_native_histograms: true\n`,
+      `remote_write:\n${remoteWriteEntry(url)}${remoteWriteEntry("http://127.0.0.1:1/w")}`,
     );
   });
 
