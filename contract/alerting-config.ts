@@ -127,8 +127,22 @@ export const QUALITY = {
   /** Realized accuracy's upper bound this far below the card's held-out accuracy warns. */
   accuracyMargin: 0.05,
   accuracyFor: 10 * MINUTE,
-  /** Estimated accuracy's upper bound this far below the card's accuracy, with no labels, warns early. */
-  estimatedMargin: 0.1,
+  /**
+   * A regressor's MAE, its lower bound (quality-rules.ts says which) this share above the card's MAE, is a
+   * loss. Generous: a card written by `npm run model -- add` holds the error on the rows it was given, most
+   * often the training rows, which healthy live data does not match.
+   */
+  maeMargin: 0.5,
+  maeFor: 10 * MINUTE,
+  /**
+   * Estimated accuracy over the alert window, its upper bound this far below its own lower bound over the
+   * `trendWindow` before, warns early: the model's confidence fell from its own level, whatever its card says.
+   */
+  estimatedFall: 0.1,
+  /** The model's own recent level: one of `windows`, read `alertWindow` back so the two do not overlap. */
+  trendWindow: DAY,
+  /** Labels for this share of the window's predictions or more let realized accuracy speak instead. */
+  estimatedMaxCoverage: 0.1,
   estimatedFor: 15 * MINUTE,
   /** Estimated minus realized accuracy beyond the realized bound by this much: confidence no longer means what it did. */
   estimateGap: 0.15,

@@ -30,10 +30,14 @@ export function qualitySeries(window: string) {
     recall: `${level([...MV, CLASS])}:inferwatch_feedback:recall${window}`,
     macroF1: `${mv}:inferwatch_feedback:macro_f1${window}`,
     mae: `${mv}:inferwatch_feedback:mae${window}`,
+    /** One-sided Student-t bounds of the MAE at QUALITY.z, from the absolute errors' sample variance. */
+    maeUpper: `${mv}:inferwatch_feedback:mae_t_upper${window}`,
+    maeLower: `${mv}:inferwatch_feedback:mae_t_lower${window}`,
     rmse: `${mv}:inferwatch_feedback:rmse${window}`,
     /** Mean top-1 confidence: a calibrated classifier's expected accuracy, without labels (CBPE). */
     estimated: `${mv}:inferwatch_prediction_confidence:mean${window}`,
     estimatedUpper: `${mv}:inferwatch_prediction_confidence:wilson_upper${window}`,
+    estimatedLower: `${mv}:inferwatch_prediction_confidence:wilson_lower${window}`,
     /** Labels arrived over predictions made in the window. */
     coverage: `${mv}:inferwatch_feedback:coverage${window}`,
   } as const;

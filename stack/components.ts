@@ -165,10 +165,10 @@ export function prometheus(settings: StackSettings): Component {
       `--web.listen-address=${address(settings.ports.prometheus)}`,
       // The collector pushes application metrics here instead of being scraped.
       "--web.enable-otlp-receiver",
-      "--enable-feature=exemplar-storage",
-      // A zero at each pushed series' start time, as Compose runs it: increase() then counts what came
-      // before a counter's or histogram's first push.
-      "--enable-feature=created-timestamp-zero-ingestion",
+      // exemplar-storage keeps the span metrics' exemplars. created-timestamp-zero-ingestion writes a zero at
+      // each pushed series' start time: without it the increments before a counter's first push are invisible
+      // to increase() and rate(), and labels sent in one burst never show as accuracy.
+      "--enable-feature=exemplar-storage,created-timestamp-zero-ingestion",
     ],
     env: {},
     readyUrl: `http://${address(settings.ports.prometheus)}/-/ready`,

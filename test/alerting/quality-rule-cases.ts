@@ -8,7 +8,6 @@ import {
   DEPENDS,
   flat,
   grows,
-  histogramGrows,
   JOB,
   MODEL,
   REGRESSOR,
@@ -33,26 +32,54 @@ const labelled = (predicted: string, actual: string, values: string) => ({
   series: `${PROM.feedback}{${API}, ${MODEL}, prediction_class="${predicted}", feedback_class="${actual}"}`,
   values,
 });
+// Histograms are native ones; the quality rules read only their counts and sums (see countsAsHistogram).
 const delays = (values: string, model = MODEL) => ({
   series: `${PROM.feedbackDelay}{${API}, ${model}}`,
   values: countsAsHistogram(values, FEEDBACK_DELAY_BUCKETS),
 });
+/** A regressor's absolute-error bounds are shares of its predictions' range: these stand for some. */
+const ABSOLUTE_ERROR_BOUNDS = [1, 5];
 const baseline = (accuracy: number) => ({
   series: `${PROM.qualityBaseline}{${API}, ${MODEL}, quality_metric="accuracy"}`,
   values: flat(accuracy, STEPS),
 });
-/** Predictions whose mean confidence is `mean`, `perStep` a minute (in the bucket of the mean). */
+/** Predictions whose mean confidence is `mean`, `perStep` a minute. */
 const confidence = (mean: number, perStep: number, steps = STEPS, model = MODEL) => [
   {
     series: `${PROM.confidence}{${API}, ${model}}`,
-    values: histogramGrows(
+    values: countsAsHistogram(grows(perStep, steps), CONFIDENCE_BUCKETS, grows(mean * perStep, steps)),
+  },
+];
+const BODY_MASS_V1 = { job: API_JOB, model_name: "body-mass", model_version: "1" };
+/** The regressor's card MAE. */
+const maeBaseline = (mae: number) => ({
+  series: `${PROM.qualityBaseline}{${API}, ${REGRESSOR}, quality_metric="mae"}`,
+  values: flat(mae, STEPS),
+});
+/**
+ * The regressor's labels: `n` a minute whose absolute errors sum to `absolute` and whose squared errors sum to
+ * `squared`, with their delays counted.
+ */
+const errors = (n: number, absolute: number, squared: number, model = REGRESSOR) => [
+  {
+    series: `${PROM.feedbackAbsoluteError}{${API}, ${model}}`,
+    values: countsAsHistogram(grows(n, STEPS), ABSOLUTE_ERROR_BOUNDS, grows(absolute, STEPS)),
+  },
+  { series: `${PROM.feedbackSquaredError}{${API}, ${model}}`, values: grows(squared, STEPS) },
+  delays(grows(n, STEPS), model),
+];
+/** Ten predictions a minute whose mean confidence is `before` for STEPS minutes, then `after` up to LONG_STEPS. */
+const confidenceFalling = (before: number, after: number, model = MODEL) => [
+  {
+    series: `${PROM.confidence}{${API}, ${model}}`,
+    values: countsAsHistogram(
+      `${grows(10, STEPS)} ${(STEPS + 1) * 10}+10x${LONG_STEPS - STEPS - 1}`,
       CONFIDENCE_BUCKETS,
-      [[CONFIDENCE_BUCKETS.find((b) => b >= mean) ?? Number.POSITIVE_INFINITY, perStep]],
-      steps,
-      mean * perStep,
+      `${grows(before * 10, STEPS)} ${(before * STEPS + after) * 10}+${after * 10}x${LONG_STEPS - STEPS - 1}`,
     ),
   },
 ];
+
 /** `right` of every `right + wrong` labels a minute correct, with their delays counted. */
 const labels = (right: number, wrong: number) => [
   labelled("Adelie", "Adelie", grows(right, STEPS)),
@@ -71,10 +98,9 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
       labelled("C", "C", grows(2, 90)),
       delays(grows(12, 90)),
       ...confidence(0.9, 24, 90),
-      // A regressor's absolute-error bounds are shares of its predictions' range; these stand for some.
       {
         series: `${PROM.feedbackAbsoluteError}{${API}, ${REGRESSOR}}`,
-        values: histogramGrows([1, 5], [[5, 10]], 90, 30),
+        values: countsAsHistogram(grows(10, 90), ABSOLUTE_ERROR_BOUNDS, grows(30, 90)),
       },
       { series: `${PROM.feedbackSquaredError}{${API}, ${REGRESSOR}}`, values: grows(160, 90) },
     ],
@@ -105,6 +131,17 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
       { at: "80m", expr: rounded(Q.coverage), expect: [{ labels: `{${JOB}, ${MODEL}}`, value: 0.5 }] },
       { at: "80m", expr: rounded(Q.estimated), expect: [{ labels: `{${JOB}, ${MODEL}}`, value: 0.9 }] },
       { at: "80m", expr: rounded(Q.mae), expect: [{ labels: `{${JOB}, ${REGRESSOR}}`, value: 3 }] },
+      // 600 labels, Σ|e| 1800, Σe² 9600: s² = (9600 − 1800²/600) / 599, t(599) = 1.647549.
+      {
+        at: "80m",
+        expr: rounded(Q.maeLower),
+        expect: [{ labels: `{${JOB}, ${REGRESSOR}}`, value: 2.821896 }],
+      },
+      {
+        at: "80m",
+        expr: rounded(Q.maeUpper),
+        expect: [{ labels: `{${JOB}, ${REGRESSOR}}`, value: 3.178104 }],
+      },
       { at: "80m", expr: rounded(Q.rmse), expect: [{ labels: `{${JOB}, ${REGRESSOR}}`, value: 4 }] },
     ],
   },
@@ -147,36 +184,32 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
     checks: [{ at: "80m", alert: "ModelAccuracyBelowBaseline", expect: [] }],
   },
   {
-    name: "a confidence falling to 60% with no label to check it warns early",
-    series: [baseline(0.97), ...confidence(0.6, 10)],
+    name: "a confidence falling from 95% to 60%, with labels for few predictions, warns early",
+    series: [baseline(0.97), ...confidenceFalling(0.95, 0.6), delays(grows(0.5, LONG_STEPS))],
     checks: [
       {
-        at: "80m",
+        at: "145m",
         alert: "EstimatedAccuracyFalling",
         expect: [
           {
             labels: { ...PENGUINS_V2, severity: "warning", ...DEPENDS },
             summary:
-              "Model penguins version 2 expects to be right on at most 63.24% of predictions, and no labels say otherwise",
-            description: `The mean confidence of model penguins version 2 on ${API_JOB} over the last 1h is 60%: a calibrated model is right that often. With 95% confidence that is at most 63.24%, more than 10 points below its card's held-out accuracy, and no label arrived in that window to confirm or refute it.`,
+              "Model penguins version 2's confidence fell to at most 65.56%, with too few labels to check it",
+            description: `The mean confidence of model penguins version 2 on ${API_JOB} over the last 1h, the accuracy a calibrated model expects of itself, is 62.37%, down from 95% over the preceding 1d. With 95% confidence it fell by more than 10 points, and labels came for fewer than 10% of its predictions in that window, too few to say whether it is also wrong.`,
           },
         ],
       },
     ],
   },
   {
-    name: "a falling confidence while labels arrive, and a confident model, are no early warning",
+    name: "a confidence steadily below the card, or falling while labels arrive, is no early warning",
     series: [
       baseline(0.97),
-      ...confidence(0.6, 10),
-      delays(grows(1, STEPS)),
-      {
-        series: `${PROM.qualityBaseline}{${API}, model_name="penguins", model_version="1", quality_metric="accuracy"}`,
-        values: flat(1, STEPS),
-      },
-      ...confidence(0.95, 10, STEPS, `model_name="penguins", model_version="1"`),
+      ...confidence(0.6, 10, LONG_STEPS),
+      ...confidenceFalling(0.95, 0.6, `model_name="penguins", model_version="1"`),
+      delays(grows(5, LONG_STEPS), `model_name="penguins", model_version="1"`),
     ],
-    checks: [{ at: "80m", alert: "EstimatedAccuracyFalling", expect: [] }],
+    checks: [{ at: "145m", alert: "EstimatedAccuracyFalling", expect: [] }],
   },
   {
     name: "a model 95% confident and 60% right has lost what its confidence meant",
@@ -199,6 +232,39 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
     name: "a model 95% confident and 90% right is within its bound",
     series: [baseline(0.97), ...labels(9, 1), ...confidence(0.95, 10)],
     checks: [{ at: "80m", alert: "AccuracyEstimateGap", expect: [] }],
+  },
+  {
+    name: "a regressor off by 250 on 600 labels, for a card that says 100, has lost quality",
+    // |e| averages 250 with a standard deviation of 100: the squared errors sum to 250² + 100² per label.
+    series: [maeBaseline(100), ...errors(10, 2500, 725_000)],
+    checks: [
+      {
+        at: "80m",
+        alert: "ModelErrorAboveBaseline",
+        expect: [
+          {
+            labels: { ...BODY_MASS_V1, severity: "critical", ...DEPENDS },
+            summary: "Model body-mass version 1 is off by at least 243.3 on average",
+            description: `Over the last 1h, the labelled predictions of model body-mass version 1 on ${API_JOB} were off by 250 on average (600 labels); with 95% confidence its mean absolute error is at least 243.3, more than 50% above the MAE on its card (100).`,
+          },
+        ],
+      },
+    ],
+  },
+  {
+    name: "five labels, one far off, prove nothing; many labels at the card's error are no loss",
+    series: [
+      maeBaseline(100),
+      // Four errors of 50 and one of 1300 an hour: a mean of 300, three times the card, from one label.
+      ...errors(5 / 60, 1500 / 60, (4 * 50 ** 2 + 1300 ** 2) / 60),
+      {
+        series: `${PROM.qualityBaseline}{${API}, model_name="body-mass", model_version="2", quality_metric="mae"}`,
+        values: flat(100, STEPS),
+      },
+      // The card's mean error with a standard deviation of 80, over many labels.
+      ...errors(10, 1000, 10 * (100 ** 2 + 80 ** 2), `model_name="body-mass", model_version="2"`),
+    ],
+    checks: [{ at: "80m", alert: "ModelErrorAboveBaseline", expect: [] }],
   },
   {
     name: "labels that arrived for an hour and stopped while predictions go on",

@@ -53,21 +53,38 @@ export const histogramGrows = (
 /**
  * A count written with `grows`, `flat` and numbers (`a+bxn`, `axn`, `a`, `_`, space-separated) as a native
  * histogram whose count follows it, every observation at or below the first of `bounds`: for rules that read
- * only the count. Only that bound is written: promtool weighs a histogram sample by its size (its bounds
- * included) against the samples a query may load, and hours of 15 s samples would pass that limit.
+ * only the count and sum. `sums`, written alike token for token, gives the sum (0 without). Only that bound is
+ * written: promtool weighs a histogram sample by its size (its bounds included) against the samples a query
+ * may load, and hours of 15 s samples would pass that limit.
  */
-export function countsAsHistogram(values: string, bounds: readonly number[]): string {
+export function countsAsHistogram(values: string, bounds: readonly number[], sums?: string): string {
   const first = bounds.slice(0, 1);
-  const h = (count: number) => nhcb(first, [[first[0] ?? Number.POSITIVE_INFINITY, count]], 0);
+  const h = (count: number, sum: number) => nhcb(first, [[first[0] ?? Number.POSITIVE_INFINITY, count]], sum);
+  const parse = (token: string) => {
+    const m = /^([\d.]+)(?:(?:\+([\d.]+))?x(\d+))?$/.exec(token);
+    if (!m) throw new Error(`${token}: not a value written by grows or flat`);
+    const [, start, step, n] = m;
+    return { start: Number(start), step: step === undefined ? undefined : Number(step), n };
+  };
+  const sumTokens = sums?.split(" ");
   return values
     .split(" ")
-    .map((token) => {
+    .map((token, i) => {
+      const sumToken = sumTokens?.[i];
+      if (sumTokens !== undefined && sumToken === undefined)
+        throw new Error(`${sums}: fewer values than ${values}`);
       if (token === "_") return token;
-      const m = /^([\d.]+)(?:(?:\+([\d.]+))?x(\d+))?$/.exec(token);
-      if (!m) throw new Error(`${token}: not a count written by grows or flat`);
-      const [, start, step, n] = m;
-      if (n === undefined) return h(Number(start));
-      return step === undefined ? `${h(Number(start))}x${n}` : `${h(Number(start))}+${h(Number(step))}x${n}`;
+      const c = parse(token);
+      const s =
+        sumToken === undefined
+          ? { start: 0, step: c.step === undefined ? undefined : 0, n: c.n }
+          : parse(sumToken);
+      if (s.n !== c.n || (s.step === undefined) !== (c.step === undefined))
+        throw new Error(`${sumToken} does not pair with ${token}`);
+      if (c.n === undefined) return h(c.start, s.start);
+      return c.step === undefined
+        ? `${h(c.start, s.start)}x${c.n}`
+        : `${h(c.start, s.start)}+${h(c.step, s.step ?? 0)}x${c.n}`;
     })
     .join(" ");
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parser } from "@prometheus-io/lezer-promql";
 import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { MIN_EVENTS_IN_LONG_WINDOW, MODEL, SLO } from "../../contract/alerting-config.js";
+import { MIN_EVENTS_IN_LONG_WINDOW, MODEL, QUALITY, SLO } from "../../contract/alerting-config.js";
 import { ATTR, METRICS, type MetricKey } from "../../contract/metric-catalogue.js";
 import { PROM, promLabel } from "../../contract/prometheus-names.js";
 import { CLASS } from "../../contract/quality-series.js";
@@ -13,6 +13,7 @@ import { renderRuleFile, ruleFiles } from "../../prometheus/rules/rule-files.js"
 import { EXTERNAL_NAMES } from "../../prometheus/rules/rule-inputs.js";
 import { type AlertingRule, anchor, isAlert, num, type Rule } from "../../prometheus/rules/rule-model.js";
 import { binary, REPO_ROOT } from "../../stack/layout.js";
+import { QUALITY_RULE_CASES } from "./quality-rule-cases.js";
 import { NO_QUIET_CASE, RULE_CASES, type RuleCase } from "./rule-cases.js";
 
 /**
@@ -80,12 +81,19 @@ const DASHBOARD_RULES_FILE = "dashboards.yml";
 function promtoolTests(cases: readonly RuleCase[]): string {
   const byName = new Map<string, AlertingRule>(alerts.map((a) => [a.alert, a]));
   const recorded = cases.some((c) => c.exprs !== undefined);
+  const loaded = files.filter((f) => recorded || f.file !== DASHBOARD_RULES_FILE);
+  // promtool evaluates the groups of one step in no fixed order unless told: an alert could read the records
+  // of this step or of the last, and a description quoting a changing record would differ between runs.
+  const groups = loaded.flatMap((f) => f.groups);
+  const recordsFirst = [
+    ...groups.filter((g) => !g.rules.some(isAlert)),
+    ...groups.filter((g) => g.rules.some(isAlert)),
+  ].map((g) => g.name);
   return stringify(
     {
-      rule_files: files
-        .filter((f) => recorded || f.file !== DASHBOARD_RULES_FILE)
-        .map((f) => join(RULES_DIR, f.file)),
+      rule_files: loaded.map((f) => join(RULES_DIR, f.file)),
       evaluation_interval: "1m",
+      group_eval_order: recordsFirst,
       // Prometheus 3 compares recorded values to the last bit (3.0999999999999996 is not 3.1) unless told.
       fuzzy_compare: true,
       tests: cases.map((c) => ({
@@ -207,6 +215,9 @@ describe("the alerting and recording rules", () => {
       `(at least ${MODEL.errorMinRequests} requests)`,
       `at least ${MODEL.confidenceMinPredictions} predictions`,
       `total variation distance above ${num(MODEL.classShift)}`,
+      `more than ${num(QUALITY.maeMargin * 100)}% above the MAE`,
+      `more than ${num(QUALITY.estimatedFall * 100)} points below the day's lower bound`,
+      `fewer than ${num(QUALITY.estimatedMaxCoverage * 100)}% of the hour's predictions`,
     ];
     expect(figures.filter((f) => !runbooks.includes(f))).toEqual([]);
   });
@@ -265,5 +276,39 @@ describe.skipIf(!existsSync(PROMTOOL))("promtool", () => {
     const result = promtoolRun(PROMTOOL, ["test", "rules", file]);
     expect(result.status).not.toBe(0);
     expect(result.output).toContain("FAILED");
+  });
+
+  /**
+   * The quality alerts' guards (Wilson and Student-t bounds, label coverage, the model's own trend) are what
+   * keeps them quiet: each firing case told to expect silence, and each quiet case told to expect the firing
+   * case's alert, must fail, every one of them.
+   */
+  it("test rules fails every quality alert's cases turned around", { timeout: 480_000 }, () => {
+    const qualityAlerts = [...new Set(QUALITY_RULE_CASES.flatMap((c) => c.checks.map((k) => k.alert)))];
+    const turned = qualityAlerts.flatMap((alert): RuleCase[] => {
+      const mine = (c: RuleCase) => c.checks.filter((k) => k.alert === alert);
+      const firing = QUALITY_RULE_CASES.find((c) => mine(c).some((k) => k.expect.length > 0));
+      const quiet = QUALITY_RULE_CASES.find((c) => mine(c).some((k) => k.expect.length === 0));
+      if (!firing || !quiet) throw new Error(`${alert}: no firing or no quiet case`);
+      const [fired] = mine(firing);
+      return [
+        {
+          ...firing,
+          name: `${alert} silent: ${firing.name}`,
+          checks: mine(firing).map((k) => ({ ...k, expect: [] })),
+        },
+        {
+          ...quiet,
+          name: `${alert} firing: ${quiet.name}`,
+          checks: mine(quiet).map((k) => ({ ...k, expect: fired?.expect ?? [] })),
+        },
+      ];
+    });
+    const file = join(tmp, "turned.yml");
+    writeFileSync(file, promtoolTests(turned));
+    const result = promtoolRun(PROMTOOL, ["test", "rules", file]);
+    expect(result.status).not.toBe(0);
+    const passed = turned.filter((c) => !result.output.includes(`name: ${c.name},`)).map((c) => c.name);
+    expect(passed).toEqual([]);
   });
 });

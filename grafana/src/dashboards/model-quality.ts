@@ -70,7 +70,7 @@ export function modelQuality(): Dashboard {
         panels: [
           timeseries({
             title: `Realized, estimated and baseline accuracy (${SHORT})`,
-            description: `Realized: the share of labelled predictions over the last ${SHORT} that were right, with its one-sided 95% Wilson bounds (dashed, 'bound'). Estimated: the mean confidence of the predictions, which a calibrated model's accuracy equals, known without labels. Baseline (dashed): the held-out accuracy on the model card. Realized far below the baseline fires ModelAccuracyBelowBaseline; estimated far from realized fires AccuracyEstimateGap.`,
+            description: `Realized: the share of labelled predictions over the last ${SHORT} that were right, with its one-sided 95% Wilson bounds (dashed, 'bound'). Estimated: the mean confidence of the predictions, which a calibrated model's accuracy equals, known without labels. Baseline (dashed): the held-out accuracy on the model card. Realized far below the baseline fires ModelAccuracyBelowBaseline; estimated far from realized fires AccuracyEstimateGap; estimated falling far below its own ${LONG} level (next panel) while labels are scarce fires EstimatedAccuracyFalling.`,
             unit: units.PercentUnit,
             min: 0,
             max: 1,
@@ -196,13 +196,15 @@ export function modelQuality(): Dashboard {
         panels: [
           timeseries({
             title: "MAE and RMSE against the card",
-            description: `Mean absolute error and root mean squared error of a regressor's labelled predictions over the last ${SHORT} and ${LONG}, and the card's held-out figures (dashed). RMSE far above MAE means a few large errors.`,
+            description: `Mean absolute error and root mean squared error of a regressor's labelled predictions over the last ${SHORT} and ${LONG}, and the card's figures (dashed). 'bound' (dashed): the ${SHORT} MAE's one-sided 95% Student-t bounds from the errors' spread; the lower one more than ${QUALITY.maeMargin * 100}% above the card's MAE fires ModelErrorAboveBaseline. RMSE far above MAE means a few large errors.`,
             unit: units.Short,
             min: 0,
             width: 24,
-            dashed: "^card .*",
+            dashed: "^(card|bound) .*",
             queries: [
               { expr: q(short.mae), legend: `MAE ${SHORT} ${VERSION_LEGEND}` },
+              { expr: q(short.maeLower), legend: `bound lower MAE ${SHORT} ${VERSION_LEGEND}` },
+              { expr: q(short.maeUpper), legend: `bound upper MAE ${SHORT} ${VERSION_LEGEND}` },
               { expr: q(short.rmse), legend: `RMSE ${SHORT} ${VERSION_LEGEND}` },
               { expr: q(long.mae), legend: `MAE ${LONG} ${VERSION_LEGEND}` },
               { expr: q(long.rmse), legend: `RMSE ${LONG} ${VERSION_LEGEND}` },

@@ -87,6 +87,12 @@ export class ModelMetrics {
   private readonly series = new Map<string, Map<string, VersionSeries>>();
   /** Versions whose confusion matrix has been written at zero, as `model\u0000version`. */
   private readonly zeroed = new Set<string>();
+  /**
+   * Tallies already observed once. The SDK starts an observable counter's series at its first collection
+   * (start time equal to the point's time), so Prometheus cannot tell what was counted before it: a tally's
+   * first observation reports zero and the next one everything, and increase() misses nothing.
+   */
+  private readonly observedOnce = new WeakSet<object>();
 
   constructor(
     meter: Meter,
@@ -266,14 +272,17 @@ export class ModelMetrics {
         }
         const traffic = v.traffic;
         if (!traffic) continue;
+        const first = !this.observedOnce.has(traffic);
+        this.observedOnce.add(traffic);
+        const count = (n: number) => (first ? 0 : n);
         result.observe(psiThreshold, this.psiThreshold, model);
         const lowConfidence = traffic.lowConfidenceShare();
         if (lowConfidence !== undefined) result.observe(lowConfidenceBaseline, lowConfidence, model);
         if (traffic.predictedValue) {
           const { bins, baseline } = traffic.predictedValue;
-          bins.forEach((count, b) => {
+          bins.forEach((n, b) => {
             const binAttrs = { ...model, [ATTR.predictionBin]: String(b + 1) };
-            result.observe(predictionBinValues, count, binAttrs);
+            result.observe(predictionBinValues, count(n), binAttrs);
             result.observe(predictionBinBaseline, baseline[b] ?? 0, binAttrs);
           });
           const drift = traffic.predictionPsi();
@@ -282,27 +291,27 @@ export class ModelMetrics {
         this.zeroConfusion(v.name, v.version, traffic.profile.classes);
         traffic.profile.classes.forEach((c, i) => {
           const attrs = { ...model, [ATTR.predictedClass]: c };
-          result.observe(predictions, traffic.predictions[i] ?? 0, attrs);
+          result.observe(predictions, count(traffic.predictions[i] ?? 0), attrs);
           result.observe(classBaseline, traffic.profile.classShares[c] ?? 0, attrs);
         });
         traffic.features.forEach((f, i) => {
           const attrs = { ...model, [ATTR.feature]: f.feature.name };
-          result.observe(missing, f.missing, attrs);
+          result.observe(missing, count(f.missing), attrs);
           result.observe(windowSamples, traffic.windowSamples(i), attrs);
           const value = traffic.psi(i);
           if (value !== undefined) result.observe(psi, value, attrs);
           if (f.feature.type === "numeric") {
-            result.observe(outOfRange, f.outOfRange, attrs);
-            f.bins.forEach((count, b) => {
+            result.observe(outOfRange, count(f.outOfRange), attrs);
+            f.bins.forEach((n, b) => {
               const binAttrs = { ...attrs, [ATTR.bin]: String(b + 1) };
-              result.observe(binValues, count, binAttrs);
+              result.observe(binValues, count(n), binAttrs);
               result.observe(binBaseline, f.baseline[b] ?? 0, binAttrs);
             });
           } else {
-            result.observe(unseen, f.unseen, attrs);
+            result.observe(unseen, count(f.unseen), attrs);
             (f.feature.categories ?? []).forEach((category, b) => {
               const catAttrs = { ...attrs, [ATTR.category]: category };
-              result.observe(categoryValues, f.bins[b] ?? 0, catAttrs);
+              result.observe(categoryValues, count(f.bins[b] ?? 0), catAttrs);
               result.observe(categoryBaseline, f.baseline[b] ?? 0, catAttrs);
             });
           }
