@@ -140,7 +140,7 @@ describe.skipIf(skip !== undefined)("default traffic on a healthy stack", () => 
   }
 
   async function labelsCounted(): Promise<number> {
-    const [row] = await prom.query(`sum(${PROM.feedbackDelay}_count{job="${SERVICE}"})`);
+    const [row] = await prom.query(`sum(histogram_count(${PROM.feedbackDelay}{job="${SERVICE}"}))`);
     return row?.value ?? 0;
   }
 
