@@ -2,10 +2,10 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { API_DIST } from "../stack/layout.js";
 import { type ApiProcess, spawnListening } from "../test/support/api-process.js";
+import { BENCH_MODEL_NAMES, benchModel } from "./lib/bench-model.js";
 import { percentile } from "./lib/percentile.js";
 import { cpuMicros } from "./lib/process-cpu.js";
 import { REGISTER_SDK } from "./lib/sdk-variants.js";
-import { SAMPLE_ROW } from "./lib/single-row-load.js";
 
 /**
  * Throughput and latency of three servers on the same model, alternated round by round in one run so
@@ -15,19 +15,24 @@ import { SAMPLE_ROW } from "./lib/single-row-load.js";
  * `npm run bench` does); autocannon runs here. Saturated scenarios measure throughput (and p99 inflated by
  * queueing at 16 connections); the one-connection scenario sends each request when the last is answered, so
  * its p99 is the latency the SDK adds to a request that waits behind no other.
+ * `--model body-mass` serves the exported 100-tree ensemble (`lib/bench-model.ts`) instead of the bundled
+ * MLP, to the two API servers only.
  *
  *   npm run bench -- throughput [--rounds 3] [--seconds 10] [--connections 16]
+ *     [--model penguins|body-mass]
  */
 const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "3" },
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "16" },
+    model: { type: "string", default: BENCH_MODEL_NAMES[0] },
   },
 });
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
+const model = await benchModel(values.model);
 
 const SCENARIOS: { name: string; rows: number; connections?: number }[] = [
   { name: "single row", rows: 1 },
@@ -45,7 +50,10 @@ async function start(
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
 ) {
-  return { name, ...(await spawnListening(script, { LOG_LEVEL: "info", ...env }, nodeArgs)) } as Target;
+  return {
+    name,
+    ...(await spawnListening(script, { LOG_LEVEL: "info", ...model.env, ...env }, nodeArgs)),
+  } as Target;
 }
 
 interface Sample {
@@ -68,10 +76,10 @@ async function load(
   const latencies: number[] = [];
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const options = {
-      url: `http://127.0.0.1:${target.port}/v1/models/penguins:predict`,
+      url: `http://127.0.0.1:${target.port}/v1/models/${model.name}:predict`,
       method: "POST" as const,
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ instances: Array(rows).fill(SAMPLE_ROW) }),
+      body: JSON.stringify({ instances: Array(rows).fill(model.row) }),
       connections,
       duration: seconds,
     };
@@ -102,13 +110,16 @@ const targets = [
     REGISTER_SDK,
   ),
   await start("ml-api", API_DIST.main),
-  await start("bare", "bench/lib/bare-server.ts"),
+  // The bare handler knows the MLP's features only.
+  ...(model.name === BENCH_MODEL_NAMES[0] ? [await start("bare", "bench/lib/bare-server.ts")] : []),
 ];
 /** Pairs compared in the summary: the telemetry's cost, then the API's own cost over the bare handler. */
-const RATIOS = [
-  ["ml-api+otel", "ml-api"],
-  ["ml-api", "bare"],
-] as const;
+const RATIOS = (
+  [
+    ["ml-api+otel", "ml-api"],
+    ["ml-api", "bare"],
+  ] as const
+).filter((pair) => pair.every((name) => targets.some((t) => t.name === name)));
 try {
   const samples = new Map<string, Sample[]>();
   for (const target of targets) for (const s of SCENARIOS) await load(target, s.rows, 2, s.connections); // warm-up
@@ -125,7 +136,7 @@ try {
     }
   }
   console.log(
-    `\n${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections unless the scenario says; medians over rounds\n`,
+    `\n${ROUNDS} rounds x ${SECONDS}s, ${CONNECTIONS} connections unless the scenario says; model ${model.name}; medians over rounds\n`,
   );
   console.log("| scenario | server | req/s | rows/s | p50 ms | p99 ms | server CPU µs/req | errors |");
   console.log("|---|---|---|---|---|---|---|---|");
@@ -170,4 +181,5 @@ try {
     t.child.kill("SIGTERM");
     await t.exited;
   }
+  model.remove();
 }

@@ -1,14 +1,27 @@
 import autocannon from "autocannon";
+import { CLASSIFIER } from "../../test/support/served-models.js";
+import type { BenchModel } from "./bench-model.js";
 
 /** The row the benches send, as a V1 instance of the penguins model (it is predicted Gentoo). */
 export const SAMPLE_ROW = [45.2, 16.4, 223, 5950, "Biscoe"];
 
-function options(port: number, amount: number, connections: number, timeoutSeconds: number) {
+/** The model a load predicts with, unless it names another. */
+export const PENGUINS = { name: CLASSIFIER, row: SAMPLE_ROW };
+
+type Target = Pick<BenchModel, "name" | "row">;
+
+function options(
+  port: number,
+  amount: number,
+  connections: number,
+  timeoutSeconds: number,
+  model: Target = PENGUINS,
+) {
   return {
-    url: `http://127.0.0.1:${port}/v1/models/penguins:predict`,
+    url: `http://127.0.0.1:${port}/v1/models/${model.name}:predict`,
     method: "POST" as const,
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ instances: [SAMPLE_ROW] }),
+    body: JSON.stringify({ instances: [model.row] }),
     connections,
     amount,
     timeout: timeoutSeconds,
@@ -16,8 +29,13 @@ function options(port: number, amount: number, connections: number, timeoutSecon
 }
 
 /** `amount` single-row predictions on 16 connections, as the per-request cost benches send them. */
-export function singleRowLoad(port: number, amount: number, timeoutSeconds = 10): Promise<autocannon.Result> {
-  return autocannon(options(port, amount, 16, timeoutSeconds));
+export function singleRowLoad(
+  port: number,
+  amount: number,
+  timeoutSeconds = 10,
+  model?: Target,
+): Promise<autocannon.Result> {
+  return autocannon(options(port, amount, 16, timeoutSeconds, model));
 }
 
 /**

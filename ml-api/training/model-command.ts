@@ -36,8 +36,8 @@ export const MODEL_HELP = `Usage: npm run model -- add --name NAME --version V -
 Adds an exported ONNX model (scikit-learn via skl2onnx, XGBoost or LightGBM via onnxmltools, PyTorch via
 torch.onnx.export) to the model repository: reads the graph's inputs and outputs, maps the CSV's columns to
 them, runs the model on every CSV row, and writes model.onnx, profile.json (the monitoring baselines) and
-card.json (signature, task, producer, checksum, quality on the rows) under <repository>/NAME/V/. A running
-API serves it after POST /v2/repository/models/NAME/load.
+card.json (signature, task, producer, checksum, quality) under <repository>/NAME/V/. A running API serves it
+after POST /v2/repository/models/NAME/load.
 
 Required:
   --name NAME          model name (letters, digits, _ . -)
@@ -46,6 +46,11 @@ Required:
   --data CSV           labelled rows with a header line, the model's training rows (the monitoring baseline);
                        an empty cell or NA is a missing value
   --label COLUMN       the column holding the true class or value
+
+Recommended:
+  --heldout CSV        labelled rows the model was not trained on, same columns: the card's quality, which the
+                       quality alerts compare live accuracy or error against, is measured on them. Without it
+                       the quality is measured on --data, the training rows, and is optimistic.
 
 Options (each overrides what is otherwise inferred):
   --repository DIR     model repository (default: MODEL_REPOSITORY, else the bundled one)
@@ -96,7 +101,11 @@ export async function runModelCommand(args: string[], env: NodeJS.ProcessEnv = p
   const s = added.card.signature;
   return (
     `wrote ${added.dir}: ${s.task}${s.task === "classification" ? ` (${added.profile.classes.join(", ")}; ${s.scores})` : ""}, ` +
-    `${added.profile.features.length} features, ${q.rows} rows, ${quality}\n` +
+    `${added.profile.features.length} features, ${added.profile.trainingRows} training rows; ` +
+    `on ${q.rows} ${options.heldout ? "held-out" : "training"} rows ${quality}\n` +
+    (options.heldout
+      ? ""
+      : "quality measured on the training rows: pass --heldout for the baseline the quality alerts use\n") +
     `serve it: POST /v2/repository/models/${added.card.name}/load\n`
   );
 }
@@ -113,6 +122,7 @@ function parseOptions(args: string[]) {
         version: { type: "string" },
         onnx: { type: "string" },
         data: { type: "string" },
+        heldout: { type: "string" },
         label: { type: "string" },
         repository: { type: "string" },
         features: { type: "string" },
@@ -138,6 +148,30 @@ function oneOf<T extends string>(
   if (value === undefined) return undefined;
   if (!allowed.includes(value as T)) throw new DataError(`--${flag} must be one of ${allowed.join(", ")}`);
   return value as T;
+}
+
+/** Accuracy and log loss, or MAE and RMSE, of the model's answers on labelled rows. */
+function qualityOf(output: ReturnType<typeof readOutput>, rows: readonly Row[], label: string): ModelQuality {
+  if (output.task === "classification") {
+    const truth = rows.map((row) => String(row[label]));
+    return {
+      task: "classification",
+      rows: rows.length,
+      accuracy: mean(output.predictions.map((p, i) => (p.label === truth[i] ? 1 : 0))),
+      logLoss: mean(
+        output.predictions.map(
+          (p, i) => -Math.log(Math.max(p.probabilities[truth[i] as string] ?? 0, MIN_PROBABILITY)),
+        ),
+      ),
+    };
+  }
+  const errors = Array.from(output.values, (v, i) => v - (rows[i]?.[label] as number));
+  return {
+    task: "regression",
+    rows: rows.length,
+    mae: mean(errors.map(Math.abs)),
+    rmse: Math.sqrt(mean(errors.map((e) => e * e))),
+  };
 }
 
 export async function addModel(options: Options, env: NodeJS.ProcessEnv): Promise<AddedModel> {
@@ -216,7 +250,6 @@ export async function addModel(options: Options, env: NodeJS.ProcessEnv): Promis
   }
   const output = readOutput(signature.output, raw, classes);
   let profile: ModelProfile;
-  let quality: ModelQuality;
   if (output.task === "classification") {
     profile = buildProfile({
       rows,
@@ -225,27 +258,17 @@ export async function addModel(options: Options, env: NodeJS.ProcessEnv): Promis
       classes,
       topConfidences: output.predictions.map((p) => p.confidence),
     });
-    const truth = rows.map((row) => String(row[label]));
-    quality = {
-      task: "classification",
-      rows: rows.length,
-      accuracy: mean(output.predictions.map((p, i) => (p.label === truth[i] ? 1 : 0))),
-      logLoss: mean(
-        output.predictions.map(
-          (p, i) => -Math.log(Math.max(p.probabilities[truth[i] as string] ?? 0, MIN_PROBABILITY)),
-        ),
-      ),
-    };
   } else {
-    const values = Array.from(output.values);
-    profile = { ...draft, predictedValue: numericDistribution(values) };
-    const errors = values.map((v, i) => v - (rows[i]?.[label] as number));
-    quality = {
-      task: "regression",
-      rows: rows.length,
-      mae: mean(errors.map(Math.abs)),
-      rmse: Math.sqrt(mean(errors.map((e) => e * e))),
-    };
+    profile = { ...draft, predictedValue: numericDistribution(Array.from(output.values)) };
+  }
+  let quality = qualityOf(output, rows, label);
+  if (options.heldout) {
+    const heldoutTable = readTable(options.heldout);
+    if (!heldoutTable.header.includes(label))
+      throw new DataError(`${options.heldout} has no column "${label}"`);
+    const heldoutRows = typedRows(heldoutTable, specs, label, options.heldout);
+    const heldoutRaw = await scoreRows(graph, signature, draft, heldoutRows);
+    quality = qualityOf(readOutput(signature.output, heldoutRaw, classes), heldoutRows, label);
   }
   const card: ModelCard = {
     name,

@@ -245,7 +245,7 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
           {
             labels: { ...BODY_MASS_V1, severity: "critical", ...DEPENDS },
             summary: "Model body-mass version 1 is off by at least 243.3 on average",
-            description: `Over the last 1h, the labelled predictions of model body-mass version 1 on ${API_JOB} were off by 250 on average (600 labels); with 95% confidence its mean absolute error is at least 243.3, more than 50% above the MAE on its card (100).`,
+            description: `Over the last 1h, the labelled predictions of model body-mass version 1 on ${API_JOB} were off by 250 on average (600 labels); with 95% confidence its mean absolute error is at least 243.3, more than 25% above the MAE on its card (100).`,
           },
         ],
       },

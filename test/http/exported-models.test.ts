@@ -9,8 +9,10 @@ import { runModelCommand } from "../../ml-api/training/model-command.js";
 import {
   addArgs,
   close,
+  csvRows,
   EXPORTED,
   type Fixture,
+  HELDOUT_CSV,
   type Instance,
   REFERENCES,
   type Reference,
@@ -105,7 +107,7 @@ describe("exported models added with npm run model -- add", () => {
       expect(card.onnx.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(profile.features.map((f) => f.name)).toEqual(featureNames(fixture));
       if (fixture.task === "regression") {
-        expect(card.quality).toMatchObject({ task: "regression", rows: profile.trainingRows });
+        expect(card.quality).toMatchObject({ task: "regression", rows: csvRows(HELDOUT_CSV) });
         expect(profile.predictedValue?.decileEdges).toHaveLength(9);
         expect(profile.classes).toEqual([]);
       } else {

@@ -51,11 +51,16 @@ export const REFERENCES = JSON.parse(readFileSync(`${FIXTURES}references.json`, 
 >;
 
 /** Arguments of `npm run model -- add` for a fixture (`file`: its folder, when served under another name). */
+/** Data rows of one of the fixture CSVs (lines but the header). */
+export function csvRows(path: string): number {
+  return readFileSync(path, "utf8").trimEnd().split("\n").length - 1;
+}
+
 export function addArgs(fixture: Fixture, repository: string, version = "1", file = fixture.name): string[] {
   return [
     "add",
     ...["--name", fixture.name, "--version", version, "--onnx", `${FIXTURES}${file}/model.onnx`],
-    ...["--data", TRAIN_CSV, "--label", fixture.label, "--repository", repository],
+    ...["--data", TRAIN_CSV, "--heldout", HELDOUT_CSV, "--label", fixture.label, "--repository", repository],
     ...(fixture.features ? ["--features", fixture.features] : []),
     ...["--date", "2026-12-06"],
   ];

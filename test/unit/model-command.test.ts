@@ -10,7 +10,15 @@ import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
 import type { ModelCard } from "../../ml-api/src/inference/model-card.js";
 import { DataError } from "../../ml-api/training/data-error.js";
 import { runModelCommand } from "../../ml-api/training/model-command.js";
-import { addArgs, EXPORTED, FIXTURES, type Fixture, TRAIN_CSV } from "../support/exported-models.js";
+import {
+  addArgs,
+  csvRows,
+  EXPORTED,
+  FIXTURES,
+  type Fixture,
+  HELDOUT_CSV,
+  TRAIN_CSV,
+} from "../support/exported-models.js";
 
 // onnx-proto is CommonJS that assigns module.exports whole, so Node's ESM loader only offers the default export.
 const { onnx } = onnxProto;
@@ -57,6 +65,25 @@ describe("npm run model -- add", () => {
     expect(await refusal(args)).toContain(
       'has no column "flipper_length_mm", which the model takes as an input',
     );
+  });
+
+  it("measures the card's quality on the held-out rows, and on the training rows without them", async () => {
+    const regressor = fixture("gbr-regressor");
+    const card = async (args: string[], repository: string) => {
+      await runModelCommand(args);
+      return JSON.parse(
+        readFileSync(join(repository, regressor.name, "1", "card.json"), "utf8"),
+      ) as ModelCard;
+    };
+    const withHeldout = await card(addArgs(regressor, join(dir, "h1")), join(dir, "h1"));
+    const args = addArgs(regressor, join(dir, "h2"));
+    const at = args.indexOf("--heldout");
+    const withoutHeldout = await card([...args.slice(0, at), ...args.slice(at + 2)], join(dir, "h2"));
+    expect(withHeldout.quality?.rows).toBe(csvRows(HELDOUT_CSV));
+    expect(withoutHeldout.quality?.rows).toBe(csvRows(TRAIN_CSV));
+    const mae = (c: ModelCard) => (c.quality?.task === "regression" ? c.quality.mae : Number.NaN);
+    // A 100-tree ensemble fits its training rows closer than rows it never saw.
+    expect(mae(withHeldout)).toBeGreaterThan(mae(withoutHeldout));
   });
 
   it("names the row and column of a cell that is no number", async () => {
