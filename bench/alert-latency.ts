@@ -157,7 +157,7 @@ async function round(n: number): Promise<{ timings: Timing[]; notes: string[] }>
     await eventually(
       `${MIN_EVENTS_IN_LONG_WINDOW} requests in Prometheus`,
       async () => {
-        const [count] = await prom.query(`sum(${EXTERNAL.httpDuration}_count{job="${SERVICE}"})`);
+        const [count] = await prom.query(`sum(histogram_count(${EXTERNAL.httpDuration}{job="${SERVICE}"}))`);
         return (count?.value ?? 0) >= MIN_EVENTS_IN_LONG_WINDOW ? true : undefined;
       },
       { timeoutMs: WARMUP_MS + 120_000, intervalMs: 1000 },

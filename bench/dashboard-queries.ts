@@ -1,7 +1,14 @@
 /**
  * How long every dashboard panel query takes over a day and a week of a 10-replica deployment's data:
  * a Prometheus of the stack's version on the backfilled data (bench/backfill/: capture.ts, the Go generator,
- * record.ts), every query of every committed dashboard with its variables substituted as Grafana does
+ * record.ts; the generator also writes the one recording rule whose result is a native histogram, which
+ * promtool cannot), made with
+ *
+ *   go -C bench/backfill build -o /tmp/backfill . && /tmp/backfill -out bench/backfill/out/data \
+ *     -record-increase 'job_model_name_model_version:inferwatch_prediction_confidence:increase1m=inferwatch_prediction_confidence by job,model_name,model_version every 1m'
+ *   node --import tsx bench/backfill/record.ts
+ *
+ * then every query of every committed dashboard with its variables substituted as Grafana does
  * (test/grafana/live-queries.ts: defaults, `$__interval` from the panel width, `$__rate_interval`), run as
  * Grafana runs it (range queries on the step grid, instant ones at the end) over 24 h and 7 d, one warm-up
  * and then `--reps` timed runs each, one query at a time. "Now" is the end of the generated data.

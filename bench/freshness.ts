@@ -72,21 +72,27 @@ const SERVICE = OTEL_DEFAULTS.OTEL_SERVICE_NAME.value;
 const MODEL = "penguins";
 const BODY = JSON.stringify(v2Body([withoutSex(ADELIE_V1)]));
 
-/** A counter that one probe raises by exactly one, by metric name and the labels that pick its series. */
+/**
+ * A counter that one probe raises by exactly one, by metric name and the labels that pick its series;
+ * `histogram`: the metric is a native histogram, whose count is read.
+ */
 interface Path {
   name: string;
   metric: string;
+  histogram?: boolean;
   labels: Record<string, string>;
 }
 const PATHS: Path[] = [
   {
     name: "HTTP server duration count",
-    metric: `${HTTP.duration}_count`,
+    metric: HTTP.duration,
+    histogram: true,
     labels: { job: SERVICE, http_route: HTTP_ROUTES.v2Infer.template },
   },
   {
     name: "model inference count",
-    metric: `${PROM.inferenceDuration}_count`,
+    metric: PROM.inferenceDuration,
+    histogram: true,
     labels: { job: SERVICE, model_name: MODEL },
   },
   {
@@ -99,10 +105,12 @@ const PATHS: Path[] = [
     },
   },
 ];
-const promql = (p: Path) =>
-  `sum(${p.metric}{${Object.entries(p.labels)
+const promql = (p: Path) => {
+  const selector = `${p.metric}{${Object.entries(p.labels)
     .map(([k, v]) => `${k}="${v}"`)
-    .join(", ")}})`;
+    .join(", ")}}`;
+  return `sum(${p.histogram ? `histogram_count(${selector})` : selector})`;
+};
 
 interface Probe {
   answeredAt: number;

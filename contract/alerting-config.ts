@@ -17,8 +17,8 @@ export interface SloTargets {
   /** Share of successful inference requests that must answer within `latencyThresholdSeconds`. */
   latency: number;
   /**
-   * A bound of the inference latency histogram (SECONDS_BUCKETS). Must not be a whole number: Prometheus 3
-   * writes whole `le` values as "1.0" where 2.x wrote "1", and a rule matching either breaks on the other.
+   * A bound of the inference latency histogram (SECONDS_BUCKETS): `histogram_fraction` counts exactly the
+   * requests above a bucket bound, and interpolates within a bucket at any other value.
    */
   latencyThresholdSeconds: number;
 }
@@ -187,10 +187,5 @@ export const ALERT_LINKS = {
 export function checkLatencyThreshold(seconds: number): void {
   if (!(SECONDS_BUCKETS as readonly number[]).includes(seconds)) {
     throw new Error(`latency threshold ${seconds} s is not a bound of SECONDS_BUCKETS`);
-  }
-  if (Number.isInteger(seconds)) {
-    throw new Error(
-      `latency threshold ${seconds} s is whole: its le label differs between Prometheus 2 and 3`,
-    );
   }
 }

@@ -35,7 +35,7 @@ export function sumBy(labels: readonly string[], expr: string): string {
   return labels.length > 0 ? `sum by (${labels.join(", ")}) (${expr})` : `sum (${expr})`;
 }
 
-/** The q-quantile of a histogram's rate, by the given labels (plus `le`). */
+/** The q-quantile of a native histogram's rate, by the given labels. */
 export function quantile(
   q: number,
   histogram: string,
@@ -43,5 +43,14 @@ export function quantile(
   by: readonly string[],
   ...matchers: string[]
 ) {
-  return `histogram_quantile(${q}, ${sumBy([...by, "le"], rate(sel(`${histogram}_bucket`, scope, ...matchers)))})`;
+  return `histogram_quantile(${q}, ${sumBy(by, rate(sel(histogram, scope, ...matchers)))})`;
+}
+
+/**
+ * Observations per second above `bound` in `histogram` (a native histogram's rate, summed as wanted): exact
+ * when `bound` is a bucket bound. `histogram_fraction` of an empty histogram is NaN; this gives 0 instead, so
+ * that sums over time of it stay numbers.
+ */
+export function countAbove(bound: number, histogram: string): string {
+  return `(\n  histogram_fraction(${bound}, +Inf, ${histogram})\n  * (histogram_count(${histogram}) > 0)\n  or\n  histogram_count(${histogram})\n)`;
 }

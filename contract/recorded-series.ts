@@ -16,6 +16,9 @@ export const DASHBOARD_INTERVAL = promDuration(MINUTE);
 /** Quantiles cannot be averaged back into a histogram, so they are recorded over a longer window. */
 export const QUANTILE_WINDOW = promDuration(5 * MINUTE);
 
+/** What is read of a native histogram's rate or increase: its observations or their sum. */
+export type HistogramPart = "count" | "sum";
+
 export type RecordedSpec =
   | {
       kind: "rate" | "increase";
@@ -23,6 +26,8 @@ export type RecordedSpec =
       by: readonly string[];
       /** `avg` records a typical instance rather than the sum. */
       aggregation?: "sum" | "avg";
+      /** Set on a native histogram: record only its count (`histogram_count`) or sum (`histogram_sum`). */
+      part?: HistogramPart;
     }
   | { kind: "gauge"; aggregation: "max" | "sum"; metric: string; by: readonly string[] }
   | {
@@ -45,7 +50,8 @@ export function recordName(spec: RecordedSpec): string {
     case "rate":
     case "increase": {
       const prefix = spec.aggregation === "avg" ? "avg_" : "";
-      return `${level}:${spec.metric}:${prefix}${spec.kind}${DASHBOARD_INTERVAL}`;
+      const part = spec.part ? `_${spec.part}` : "";
+      return `${level}:${spec.metric}${part}:${prefix}${spec.kind}${DASHBOARD_INTERVAL}`;
     }
     case "gauge":
       return `${level}:${spec.metric}:${spec.aggregation}`;
@@ -63,6 +69,14 @@ const rate = (metric: string, by: readonly string[], aggregation?: "avg"): Recor
   ...(aggregation ? { aggregation } : {}),
 });
 const increase = (metric: string, by: readonly string[]): RecordedSpec => ({ kind: "increase", metric, by });
+/** A native histogram's count or sum per second (per minute with `increase`). */
+const histogramPart = (
+  part: HistogramPart,
+  kind: "rate" | "increase",
+  histogram: string,
+  by: readonly string[],
+  aggregation?: "avg",
+): RecordedSpec => ({ kind, metric: histogram, by, part, ...(aggregation ? { aggregation } : {}) });
 const gauge = (aggregation: "max" | "sum", metric: string, by: readonly string[]): RecordedSpec => ({
   kind: "gauge",
   aggregation,
@@ -79,9 +93,9 @@ const quantiles = (
 /** The recorded series, by what the dashboards call them. */
 export const RECORDED = {
   /** Requests by route and status code: request rate, responses and error ratio on the overview. */
-  httpRequests: rate(`${HTTP.duration}_count`, ["http_route", "http_response_status_code"]),
+  httpRequests: histogramPart("count", "rate", HTTP.duration, ["http_route", "http_response_status_code"]),
   /** gRPC calls by method and status code: the overview's gRPC row. */
-  rpcCalls: rate(`${RPC.duration}_count`, ["rpc_method", "rpc_status_code"]),
+  rpcCalls: histogramPart("count", "rate", RPC.duration, ["rpc_method", "rpc_status_code"]),
   /** gRPC call latency by method (overview). */
   rpcLatency: quantiles([0.5, 0.99], RPC.duration, ["rpc_method"]),
   /**
@@ -92,7 +106,8 @@ export const RECORDED = {
   active: gauge("sum", PROM.active, ["instance", ...MV]),
   predictions: rate(PROM.predictions, [...MV, promLabel(ATTR.predictedClass)]),
   classBaseline: gauge("max", PROM.classBaseline, [...MV, promLabel(ATTR.predictedClass)]),
-  confidence: increase(`${PROM.confidence}_bucket`, [...MV, "le"]),
+  /** The confidence histogram itself (a native histogram per minute), for the distribution and low share. */
+  confidence: increase(PROM.confidence, MV),
   lowConfidenceBaseline: gauge("max", PROM.lowConfidenceBaseline, MV),
   margin: quantiles([0.1, 0.5], PROM.margin, MV),
   predictedValue: quantiles([0.1, 0.5, 0.9], PROM.predictedValue, MV),
@@ -108,18 +123,18 @@ export const RECORDED = {
   validationErrors: rate(PROM.validationErrors, [...MV, promLabel(ATTR.reason)]),
   inferenceLatency: quantiles([0.5, 0.95, 0.99], PROM.inferenceDuration, MV),
   phaseLatency: quantiles([0.95], PROM.phaseDuration, [...MV, promLabel(ATTR.phase)]),
-  inferenceRequests: rate(`${PROM.inferenceDuration}_count`, [...MV, promLabel(ATTR.outcome)]),
+  inferenceRequests: histogramPart("count", "rate", PROM.inferenceDuration, [...MV, promLabel(ATTR.outcome)]),
   rows: quantiles([0.5, 0.95], PROM.rows, MV),
   modelState: gauge("max", PROM.modelState, [...MV, promLabel(ATTR.state)]),
-  loads: increase(`${PROM.loadDuration}_count`, [...MV, promLabel(ATTR.loadOutcome)]),
+  loads: histogramPart("count", "increase", PROM.loadDuration, [...MV, promLabel(ATTR.loadOutcome)]),
   unloads: increase(PROM.unloads, MV),
   processCpu: rate(RUNTIME.processCpu, ["instance", "cpu_mode"]),
   processMemory: gauge("sum", RUNTIME.processMemory, ["instance"]),
   heapSize: gauge("sum", RUNTIME.heapSize, ["instance"]),
   heapUsed: gauge("sum", RUNTIME.heapUsed, ["instance"]),
   heapUsedBySpace: gauge("sum", RUNTIME.heapUsed, ["v8js_heap_space_name"]),
-  gcByInstance: rate(`${RUNTIME.gcDuration}_sum`, ["instance"]),
-  gcByKind: rate(`${RUNTIME.gcDuration}_sum`, ["v8js_gc_type"], "avg"),
+  gcByInstance: histogramPart("sum", "rate", RUNTIME.gcDuration, ["instance"]),
+  gcByKind: histogramPart("sum", "rate", RUNTIME.gcDuration, ["v8js_gc_type"], "avg"),
   eventLoopDelayP50: gauge("max", RUNTIME.eventLoopDelayP50, ["instance"]),
   eventLoopDelayP90: gauge("max", RUNTIME.eventLoopDelayP90, ["instance"]),
   eventLoopDelayP99: gauge("max", RUNTIME.eventLoopDelayP99, ["instance"]),

@@ -38,7 +38,7 @@ export interface RenderOptions {
   /**
    * URL of a long-term store's Prometheus remote-write endpoint (Mimir, Thanos Receive, VictoriaMetrics, or a
    * Prometheus run with `--web.enable-remote-write-receiver`, whose endpoint is `/api/v1/write`): adds a
-   * `remote_write` entry sending every sample there. Unset: the document's own `remote_write`, if any, is kept.
+   * `remote_write` entry sending every sample there, in Remote-Write 2.0 (the store must accept it). Unset: the document's own `remote_write`, if any, is kept.
    */
   remoteWrite?: string;
 }
@@ -125,7 +125,15 @@ export function renderPrometheusConfig(source: string, options: RenderOptions): 
       throw new PrometheusConfigError("remoteWrite: put credentials in a *_file setting, not in the URL");
     }
     if (!isSeq(doc.get("remote_write"))) doc.set("remote_write", doc.createNode([]));
-    (doc.get("remote_write") as YAMLSeq).items.push(doc.createNode({ url: options.remoteWrite }));
+    // Pushed histograms are native ones with custom buckets (otlp.convert_histograms_to_nhcb): remote write
+    // sends them only when asked to, and only in its 2.0 message, which carries their bounds.
+    (doc.get("remote_write") as YAMLSeq).items.push(
+      doc.createNode({
+        url: options.remoteWrite,
+        protobuf_message: "io.prometheus.write.v2.Request",
+        send_native_histograms: true,
+      }),
+    );
   }
 
   if (options.header !== undefined) {

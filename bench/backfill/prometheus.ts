@@ -20,6 +20,8 @@ export interface BackfillSummary {
   endUnixMilli: number;
   seconds: number;
   diskBytes: number;
+  /** Recording rules the generator wrote itself (-record-increase): native histograms promtool cannot. */
+  recorded?: string[];
 }
 
 export const DEFAULT_DATA_DIR = join(REPO_ROOT, "bench", "backfill", "out", "data");

@@ -118,6 +118,11 @@ if (changed.length > 0) {
 }
 
 const summary = readSummary(dataDir);
+// promtool writes float samples only: a rule whose result is a native histogram is written by the generator
+// (its -record-increase) and counts as backfilled.
+for (const r of needed()) {
+  if (summary.recorded?.includes(r.record)) marker[keyOf(r)] ??= r.expr;
+}
 const todo = passes(needed(), new Set(Object.keys(marker)));
 const logDir = mkdtempSync(join(tmpdir(), "inferwatch-record-"));
 const started = Date.now();

@@ -31,21 +31,18 @@ function rules(spec: RecordedSpec): RecordingRule[] {
   const by = list(["job", ...spec.by]);
   switch (spec.kind) {
     case "rate":
-    case "increase":
-      return [
-        {
-          record,
-          expr: `${spec.aggregation ?? "sum"} by (${by}) (${spec.kind}(${spec.metric}[${DASHBOARD_INTERVAL}]))`,
-        },
-      ];
+    case "increase": {
+      const change = `${spec.kind}(${spec.metric}[${DASHBOARD_INTERVAL}])`;
+      const read = spec.part ? `histogram_${spec.part}(${change})` : change;
+      return [{ record, expr: `${spec.aggregation ?? "sum"} by (${by}) (${read})` }];
+    }
     case "gauge":
       return [{ record, expr: `${spec.aggregation} by (${by}) (${spec.metric})` }];
     case "quantiles": {
-      const buckets = selector(`${spec.histogram}_bucket`, spec.matchers);
-      const le = list(["job", ...spec.by, "le"]);
+      const histogram = selector(spec.histogram, spec.matchers);
       return spec.qs.map((q) => ({
         record,
-        expr: `histogram_quantile(${q}, sum by (${le}) (rate(${buckets}[${QUANTILE_WINDOW}])))`,
+        expr: `histogram_quantile(${q}, sum by (${by}) (rate(${histogram}[${QUANTILE_WINDOW}])))`,
         labels: { quantile: String(q) },
       }));
     }

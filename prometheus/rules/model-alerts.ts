@@ -37,8 +37,9 @@ export function noVersionReady(by: readonly string[]): string {
 export function modelGroups(scale: Timescale): RuleGroup[] {
   const d = (seconds: number) => scale.d(seconds);
   const s = (seconds: number) => scale.seconds(seconds);
-  const requests = `${PROM.inferenceDuration}_count`;
-  const predictions = (w: string) => sumBy(BY_VERSION, `rate(${PROM.confidence}_count[${w}])`);
+  const requests = (matchers: string, w: string, by: readonly string[] = BY_VERSION) =>
+    sumBy(by, `histogram_count(rate(${PROM.inferenceDuration}${matchers}[${w}]))`);
+  const predictions = (w: string) => sumBy(BY_VERSION, `histogram_count(rate(${PROM.confidence}[${w}]))`);
   const classRate = (by: readonly string[]) =>
     sumBy(by, `rate(${PROM.predictions}[${d(MODEL.classWindow)}])`);
   const versionLabels = "{{ $labels.model_name }} version {{ $labels.model_version }} on {{ $labels.job }}";
@@ -63,7 +64,8 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
     [psi, `> on (${list(BY_VERSION)}) group_left`, maxBy(BY_VERSION, PROM.psiThreshold)].join("\n");
   const errorWindow = d(MODEL.errorWindow);
   const confidenceWindow = d(MODEL.confidenceWindow);
-  const lowShare = `${sumBy(BY_VERSION, `rate(${PROM.confidence}_bucket{le="${LOW_CONFIDENCE}"}[${confidenceWindow}])`)}\n/\n${predictions(confidenceWindow)}`;
+  // Exact: LOW_CONFIDENCE is a bucket bound, and a custom-bucket histogram's first bucket starts at 0.
+  const lowShare = `histogram_fraction(0, ${LOW_CONFIDENCE}, ${sumBy(BY_VERSION, `rate(${PROM.confidence}[${confidenceWindow}])`)})`;
   const baseline = maxBy(BY_VERSION, PROM.lowConfidenceBaseline);
 
   return [
@@ -97,12 +99,12 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
           alert: "InferenceErrorRatioHigh",
           expr: [
             `(`,
-            `  ${sumBy(BY_VERSION, `rate(${requests}{${OUTCOME}=~"unavailable|error"}[${errorWindow}])`)}`,
+            `  ${requests(`{${OUTCOME}=~"unavailable|error"}`, errorWindow)}`,
             `  /`,
-            `  ${sumBy(BY_VERSION, `rate(${requests}[${errorWindow}])`)}`,
+            `  ${requests("", errorWindow)}`,
             `) > ${num(MODEL.errorRatio)}`,
             `and`,
-            `${sumBy(BY_VERSION, `rate(${requests}[${errorWindow}])`)} * ${s(MODEL.errorWindow)} >= ${MODEL.errorMinRequests}`,
+            `${requests("", errorWindow)} * ${s(MODEL.errorWindow)} >= ${MODEL.errorMinRequests}`,
           ].join("\n"),
           for: d(MODEL.errorFor),
           severity: "warning",
@@ -192,13 +194,13 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
           expr: [
             `${sumBy(BY_MODEL, READY)} > 0`,
             `unless on (${list(BY_MODEL)})`,
-            `${sumBy(BY_MODEL, `rate(${requests}[${d(MODEL.noTrafficWindow)}])`)} > 0`,
+            `${requests("", d(MODEL.noTrafficWindow), BY_MODEL)} > 0`,
             // Traffic that stopped, not traffic that never came: a model that has served no request since
             // the API started (a fresh stack, a model loaded ahead of its clients) is not an incident. Its
             // requests counted a window ago, not now: a counter pushed for the first time has one sample and
             // no rate yet, which would make traffic that just started look like traffic that stopped.
             `and on (${list(BY_MODEL)})`,
-            `${sumBy(BY_MODEL, `${requests} offset ${d(MODEL.noTrafficWindow)}`)} > 0`,
+            `${sumBy(BY_MODEL, `histogram_count(${PROM.inferenceDuration} offset ${d(MODEL.noTrafficWindow)})`)} > 0`,
           ].join("\n"),
           for: d(MODEL.noTrafficFor),
           severity: "info",

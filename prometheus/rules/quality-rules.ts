@@ -59,8 +59,8 @@ function studentT(df: string): string {
 /** A regressor's labelled predictions over a window: how many, their absolute errors and squared errors summed. */
 function errorSums(w: string) {
   return {
-    n: sumBy(MV, `increase(${PROM.feedbackAbsoluteError}_count[${w}])`),
-    absolute: sumBy(MV, `increase(${PROM.feedbackAbsoluteError}_sum[${w}])`),
+    n: sumBy(MV, `histogram_count(increase(${PROM.feedbackAbsoluteError}[${w}]))`),
+    absolute: sumBy(MV, `histogram_sum(increase(${PROM.feedbackAbsoluteError}[${w}]))`),
     squared: sumBy(MV, `increase(${PROM.feedbackSquaredError}[${w}])`),
   };
 }
@@ -84,7 +84,7 @@ function maeBound(mae: string, w: string, sign: 1 | -1): string {
 
 /** Predictions made in a window, classifier or regressor. */
 function predictionCount(w: string): string {
-  return `(${sumBy(MV, `increase(${PROM.confidence}_count[${w}])`)} or ${sumBy(MV, `increase(${PROM.predictedValue}_count[${w}])`)})`;
+  return `(${sumBy(MV, `histogram_count(increase(${PROM.confidence}[${w}]))`)} or ${sumBy(MV, `histogram_count(increase(${PROM.predictedValue}[${w}]))`)})`;
 }
 
 function recordsFor(w: string): RecordingRule[] {
@@ -106,10 +106,10 @@ function recordsFor(w: string): RecordingRule[] {
   const actual = sumBy([...MV, CLASS], byClass(ACTUAL));
   const e = errorSums(w);
   const errors = `${e.n} > 0`;
-  const confidenceCount = sumBy(MV, `increase(${PROM.confidence}_count[${w}])`);
+  const confidenceCount = sumBy(MV, `histogram_count(increase(${PROM.confidence}[${w}]))`);
   return [
     { record: q.confusion, expr: sumBy([...MV, PREDICTED, ACTUAL], `increase(${PROM.feedback}[${w}])`) },
-    { record: q.labels, expr: sumBy(MV, `increase(${PROM.feedbackDelay}_count[${w}])`) },
+    { record: q.labels, expr: sumBy(MV, `histogram_count(increase(${PROM.feedbackDelay}[${w}]))`) },
     {
       record: q.accuracy,
       expr: `${sumBy(MV, `\n${diagonal}\n`)}\n/\n(${sumBy(MV, q.confusion)} > 0)`,
@@ -134,7 +134,7 @@ function recordsFor(w: string): RecordingRule[] {
     { record: q.rmse, expr: `sqrt(\n${e.squared}\n/\n(${errors})\n)` },
     {
       record: q.estimated,
-      expr: `${sumBy(MV, `increase(${PROM.confidence}_sum[${w}])`)}\n/\n(${confidenceCount} > 0)`,
+      expr: `${sumBy(MV, `histogram_sum(increase(${PROM.confidence}[${w}]))`)}\n/\n(${confidenceCount} > 0)`,
     },
     { record: q.estimatedUpper, expr: wilson(q.estimated, confidenceCount, 1) },
     { record: q.estimatedLower, expr: wilson(q.estimated, confidenceCount, -1) },
@@ -162,7 +162,7 @@ export function qualityGroups(scale: Timescale): RuleGroup[] {
   const window = d(QUALITY.alertWindow);
   const before = ` offset ${window}`;
   const stopped = d(QUALITY.labelsStoppedWindow);
-  const delays = (w: string) => sumBy(MV, `increase(${PROM.feedbackDelay}_count[${w}])`);
+  const delays = (w: string) => sumBy(MV, `histogram_count(increase(${PROM.feedbackDelay}[${w}]))`);
   return [
     ...QUALITY.windows.map((seconds) => ({
       name: `inferwatch-quality-records-${d(seconds)}`,

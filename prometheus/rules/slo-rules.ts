@@ -9,6 +9,7 @@ import {
 import type { Timescale } from "../../contract/duration.js";
 import { ATTR, type Outcome } from "../../contract/metric-catalogue.js";
 import { PROM, promLabel } from "../../contract/prometheus-names.js";
+import { countAbove } from "../../contract/promql.js";
 import { RPC_SERVER_ERROR_STATUSES } from "../../contract/rpc-names.js";
 import { type SloName, sliRecordName } from "../../contract/slo-series.js";
 import { noVersionReady } from "./model-alerts.js";
@@ -52,14 +53,15 @@ export function slis(targets: SloTargets = SLO): Sli[] {
   checkLatencyThreshold(targets.latencyThresholdSeconds);
   const probes = `http_route!~"${PROBE_ROUTES.join("|")}"`;
   const rpcProbes = `rpc_method!~"${PROBE_RPC_METHODS.join("|")}"`;
-  const http = `${EXTERNAL.httpDuration}_count`;
-  const rpc = `${EXTERNAL.rpcDuration}_count`;
   const rpcFailed = `rpc_status_code=~"${RPC_SERVER_ERROR_STATUSES.join("|")}"`;
-  const inference = `${PROM.inferenceDuration}_count`;
   const success = `${OUTCOME}="success"`;
-  // The bound as the exporter writes it: a non-whole number reads the same in Prometheus 2 and 3.
-  const le = `le="${targets.latencyThresholdSeconds}"`;
   const sum = (by: readonly string[], inner: string) => `sum by (${list(by)}) (${inner})`;
+  /** Observations per second of a native histogram's series, as an instant vector of floats. */
+  const count = (histogram: string, matchers: string, w: string) =>
+    `histogram_count(rate(${histogram}${matchers ? `{${matchers}}` : ""}[${w}]))`;
+  const http = (matchers: string, w: string) => count(EXTERNAL.httpDuration, matchers, w);
+  const rpc = (matchers: string, w: string) => count(EXTERNAL.rpcDuration, matchers, w);
+  const inference = (matchers: string, w: string) => count(PROM.inferenceDuration, matchers, w);
   const availability = (level: Sli["level"], by: readonly string[]): Sli =>
     level === "service"
       ? {
@@ -68,30 +70,30 @@ export function slis(targets: SloTargets = SLO): Sli[] {
           by,
           // HTTP requests and gRPC calls together; `or` keeps both sets of series (their labels differ) and
           // either alone when the other protocol has no traffic.
-          total: (w) => sum(by, `rate(${http}{${probes}}[${w}])\nor\nrate(${rpc}{${rpcProbes}}[${w}])`),
+          total: (w) => sum(by, `${http(probes, w)}\nor\n${rpc(rpcProbes, w)}`),
           bad: (w) =>
             sum(
               by,
-              `rate(${http}{${probes}, http_response_status_code=~"5.."}[${w}])\nor\nrate(${rpc}{${rpcProbes}, ${rpcFailed}}[${w}])`,
+              `${http(`${probes}, http_response_status_code=~"5.."`, w)}\nor\n${rpc(`${rpcProbes}, ${rpcFailed}`, w)}`,
             ),
         }
       : {
           slo: "availability",
           level,
           by,
-          total: (w) => sum(by, `rate(${inference}[${w}])`),
-          bad: (w) => sum(by, `rate(${inference}{${OUTCOME}=~"${BAD_OUTCOMES.join("|")}"}[${w}])`),
+          total: (w) => sum(by, inference("", w)),
+          bad: (w) => sum(by, inference(`${OUTCOME}=~"${BAD_OUTCOMES.join("|")}"`, w)),
         };
   const latency = (level: Sli["level"], by: readonly string[]): Sli => ({
     slo: "latency",
     level,
     by,
-    total: (w) => sum(by, `rate(${inference}{${success}}[${w}])`),
+    total: (w) => sum(by, inference(success, w)),
     bad: (w) =>
-      `${sum(by, `rate(${inference}{${success}}[${w}])`)}\n-\n${sum(
-        by,
-        `rate(${PROM.inferenceDuration}_bucket{${success}, ${le}}[${w}])`,
-      )}`,
+      countAbove(
+        targets.latencyThresholdSeconds,
+        sum(by, `rate(${PROM.inferenceDuration}{${success}}[${w}])`),
+      ),
   });
   return [
     availability("service", ["job"]),

@@ -1,7 +1,18 @@
+import { CONFIDENCE_BUCKETS, FEEDBACK_DELAY_BUCKETS } from "../../contract/histogram-buckets.js";
 import { PROM } from "../../contract/prometheus-names.js";
 import { qualitySeries } from "../../contract/quality-series.js";
 import { API_JOB } from "../../prometheus/rules/pipeline-alerts.js";
-import { API, DEPENDS, flat, grows, JOB, MODEL, REGRESSOR, rounded } from "./rule-case-support.js";
+import {
+  API,
+  countsAsHistogram,
+  DEPENDS,
+  flat,
+  grows,
+  JOB,
+  MODEL,
+  REGRESSOR,
+  rounded,
+} from "./rule-case-support.js";
 import type { RuleCase } from "./rule-cases.js";
 
 /**
@@ -21,15 +32,23 @@ const labelled = (predicted: string, actual: string, values: string) => ({
   series: `${PROM.feedback}{${API}, ${MODEL}, prediction_class="${predicted}", feedback_class="${actual}"}`,
   values,
 });
-const delays = (values: string) => ({ series: `${PROM.feedbackDelay}_count{${API}, ${MODEL}}`, values });
+// Histograms are native ones; the quality rules read only their counts and sums (see countsAsHistogram).
+const delays = (values: string, model = MODEL) => ({
+  series: `${PROM.feedbackDelay}{${API}, ${model}}`,
+  values: countsAsHistogram(values, FEEDBACK_DELAY_BUCKETS),
+});
+/** A regressor's absolute-error bounds are shares of its predictions' range: these stand for some. */
+const ABSOLUTE_ERROR_BOUNDS = [1, 5];
 const baseline = (accuracy: number) => ({
   series: `${PROM.qualityBaseline}{${API}, ${MODEL}, quality_metric="accuracy"}`,
   values: flat(accuracy, STEPS),
 });
 /** Predictions whose mean confidence is `mean`, `perStep` a minute. */
-const confidence = (mean: number, perStep: number, steps = STEPS) => [
-  { series: `${PROM.confidence}_sum{${API}, ${MODEL}}`, values: grows(mean * perStep, steps) },
-  { series: `${PROM.confidence}_count{${API}, ${MODEL}}`, values: grows(perStep, steps) },
+const confidence = (mean: number, perStep: number, steps = STEPS, model = MODEL) => [
+  {
+    series: `${PROM.confidence}{${API}, ${model}}`,
+    values: countsAsHistogram(grows(perStep, steps), CONFIDENCE_BUCKETS, grows(mean * perStep, steps)),
+  },
 ];
 const BODY_MASS_V1 = { job: API_JOB, model_name: "body-mass", model_version: "1" };
 /** The regressor's card MAE. */
@@ -42,18 +61,23 @@ const maeBaseline = (mae: number) => ({
  * `squared`, with their delays counted.
  */
 const errors = (n: number, absolute: number, squared: number, model = REGRESSOR) => [
-  { series: `${PROM.feedbackAbsoluteError}_count{${API}, ${model}}`, values: grows(n, STEPS) },
-  { series: `${PROM.feedbackAbsoluteError}_sum{${API}, ${model}}`, values: grows(absolute, STEPS) },
+  {
+    series: `${PROM.feedbackAbsoluteError}{${API}, ${model}}`,
+    values: countsAsHistogram(grows(n, STEPS), ABSOLUTE_ERROR_BOUNDS, grows(absolute, STEPS)),
+  },
   { series: `${PROM.feedbackSquaredError}{${API}, ${model}}`, values: grows(squared, STEPS) },
-  { series: `${PROM.feedbackDelay}_count{${API}, ${model}}`, values: grows(n, STEPS) },
+  delays(grows(n, STEPS), model),
 ];
 /** Ten predictions a minute whose mean confidence is `before` for STEPS minutes, then `after` up to LONG_STEPS. */
 const confidenceFalling = (before: number, after: number, model = MODEL) => [
   {
-    series: `${PROM.confidence}_sum{${API}, ${model}}`,
-    values: `${grows(before * 10, STEPS)} ${(before * STEPS + after) * 10}+${after * 10}x${LONG_STEPS - STEPS - 1}`,
+    series: `${PROM.confidence}{${API}, ${model}}`,
+    values: countsAsHistogram(
+      `${grows(10, STEPS)} ${(STEPS + 1) * 10}+10x${LONG_STEPS - STEPS - 1}`,
+      CONFIDENCE_BUCKETS,
+      `${grows(before * 10, STEPS)} ${(before * STEPS + after) * 10}+${after * 10}x${LONG_STEPS - STEPS - 1}`,
+    ),
   },
-  { series: `${PROM.confidence}_count{${API}, ${model}}`, values: grows(10, LONG_STEPS) },
 ];
 
 /** `right` of every `right + wrong` labels a minute correct, with their delays counted. */
@@ -74,8 +98,10 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
       labelled("C", "C", grows(2, 90)),
       delays(grows(12, 90)),
       ...confidence(0.9, 24, 90),
-      { series: `${PROM.feedbackAbsoluteError}_sum{${API}, ${REGRESSOR}}`, values: grows(30, 90) },
-      { series: `${PROM.feedbackAbsoluteError}_count{${API}, ${REGRESSOR}}`, values: grows(10, 90) },
+      {
+        series: `${PROM.feedbackAbsoluteError}{${API}, ${REGRESSOR}}`,
+        values: countsAsHistogram(grows(10, 90), ABSOLUTE_ERROR_BOUNDS, grows(30, 90)),
+      },
       { series: `${PROM.feedbackSquaredError}{${API}, ${REGRESSOR}}`, values: grows(160, 90) },
     ],
     checks: [],
@@ -181,10 +207,7 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
       baseline(0.97),
       ...confidence(0.6, 10, LONG_STEPS),
       ...confidenceFalling(0.95, 0.6, `model_name="penguins", model_version="1"`),
-      {
-        series: `${PROM.feedbackDelay}_count{${API}, model_name="penguins", model_version="1"}`,
-        values: grows(5, LONG_STEPS),
-      },
+      delays(grows(5, LONG_STEPS), `model_name="penguins", model_version="1"`),
     ],
     checks: [{ at: "145m", alert: "EstimatedAccuracyFalling", expect: [] }],
   },
@@ -269,13 +292,10 @@ export const QUALITY_RULE_CASES: RuleCase[] = [
     series: [
       delays(grows(5, LONG_STEPS)),
       ...confidence(0.9, 10, LONG_STEPS),
+      delays(`${grows(5, 60)} ${flat(300, LONG_STEPS - 60)}`, `model_name="penguins", model_version="1"`),
       {
-        series: `${PROM.feedbackDelay}_count{${API}, model_name="penguins", model_version="1"}`,
-        values: `${grows(5, 60)} ${flat(300, LONG_STEPS - 60)}`,
-      },
-      {
-        series: `${PROM.confidence}_count{${API}, model_name="penguins", model_version="1"}`,
-        values: `${grows(5, 60)} ${flat(300, LONG_STEPS - 60)}`,
+        series: `${PROM.confidence}{${API}, model_name="penguins", model_version="1"}`,
+        values: countsAsHistogram(`${grows(5, 60)} ${flat(300, LONG_STEPS - 60)}`, CONFIDENCE_BUCKETS),
       },
     ],
     checks: [{ at: "140m", alert: "FeedbackStopped", expect: [] }],

@@ -140,7 +140,7 @@ describe.skipIf(skip !== undefined)("default traffic on a healthy stack", () => 
   }
 
   async function labelsCounted(): Promise<number> {
-    const [row] = await prom.query(`sum(${PROM.feedbackDelay}_count{job="${SERVICE}"})`);
+    const [row] = await prom.query(`sum(histogram_count(${PROM.feedbackDelay}{job="${SERVICE}"}))`);
     return row?.value ?? 0;
   }
 
@@ -161,7 +161,7 @@ describe.skipIf(skip !== undefined)("default traffic on a healthy stack", () => 
       await eventually(
         "Prometheus to count every inference",
         async () => {
-          const seen = await prom.query(`sum(${PROM.inferenceDuration}_count{job="${SERVICE}"})`);
+          const seen = await prom.query(`sum(histogram_count(${PROM.inferenceDuration}{job="${SERVICE}"}))`);
           return seen[0]?.value === want ? true : undefined;
         },
         { timeoutMs: WAIT_MS },

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { RPC } from "../../contract/external-metrics.js";
+import { HTTP, RPC, RUNTIME, SPAN_METRICS } from "../../contract/external-metrics.js";
 import { HTTP_ROUTES } from "../../contract/http-routes.js";
 import { METRICS, type MetricKey } from "../../contract/metric-catalogue.js";
 import { PROM } from "../../contract/prometheus-names.js";
@@ -242,7 +242,7 @@ function expectedHttp(): Record<string, number> {
   return counts;
 }
 
-const HTTP_BY_ROUTE = `sum by (http_route, http_response_status_code) (http_server_request_duration_seconds_count{job="${SERVICE}", http_request_method="POST"})`;
+const HTTP_BY_ROUTE = `sum by (http_route, http_response_status_code) (histogram_count(${HTTP.duration}{job="${SERVICE}", http_request_method="POST"}))`;
 
 describe.skipIf(skip !== undefined)("the native stack end to end", () => {
   beforeAll(async () => {
@@ -312,7 +312,7 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
         "Prometheus gRPC counts to equal what was sent",
         async () => {
           const samples = await prom.query(
-            `sum by (rpc_method, rpc_status_code) (${RPC.duration}_count{job="${SERVICE}"})`,
+            `sum by (rpc_method, rpc_status_code) (histogram_count(${RPC.duration}{job="${SERVICE}"}))`,
           );
           seen = sortKeys(byLabels(samples, ["rpc_method", "rpc_status_code"]));
           return JSON.stringify(seen) === JSON.stringify(sortKeys(want)) ? true : undefined;
@@ -361,7 +361,7 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
         "Prometheus inference counts to equal what was sent",
         async () => {
           const samples = await prom.query(
-            `sum by (model_name, model_version, inference_outcome) (${PROM.inferenceDuration}_count{job="${SERVICE}"})`,
+            `sum by (model_name, model_version, inference_outcome) (histogram_count(${PROM.inferenceDuration}{job="${SERVICE}"}))`,
           );
           seen = sortKeys(byLabels(samples, ["model_name", "model_version", "inference_outcome"]));
           return JSON.stringify(seen) === JSON.stringify(want) ? true : undefined;
@@ -411,8 +411,8 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
       ]);
 
       for (const selector of [
-        `traces_span_metrics_duration_seconds_bucket{service_name="${SERVICE}", span_name="inference"}`,
-        `traces_span_metrics_duration_seconds_bucket{service_name="${SERVICE}", span_kind="SPAN_KIND_SERVER", http_route="${HTTP_ROUTES.v2InferVersion.template}"}`,
+        `${SPAN_METRICS.duration}{service_name="${SERVICE}", span_name="inference"}`,
+        `${SPAN_METRICS.duration}{service_name="${SERVICE}", span_kind="SPAN_KIND_SERVER", http_route="${HTTP_ROUTES.v2InferVersion.template}"}`,
       ]) {
         // The span metrics connector attaches exemplars only to the flush after its spans arrive, and a
         // series' first flush reads 0 without them; so while none is stored, a few more requests go in
@@ -481,17 +481,17 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
           seen = {
             classifierPredictions: await one(`sum(${PROM.predictions}{${job}, model_name="${CLASSIFIER}"})`),
             classifierConfidence: await one(
-              `sum(${PROM.confidence}_count{${job}, model_name="${CLASSIFIER}"})`,
+              `sum(histogram_count(${PROM.confidence}{${job}, model_name="${CLASSIFIER}"}))`,
             ),
             regressorValues: await one(
-              `sum(${PROM.predictedValue}_count{${job}, model_name="${REGRESSOR}"})`,
+              `sum(histogram_count(${PROM.predictedValue}{${job}, model_name="${REGRESSOR}"}))`,
             ),
             regressorBins: await one(`sum(${PROM.predictionBinValues}{${job}, model_name="${REGRESSOR}"})`),
             regressorClassSeries: await one(
-              `count({${job}, model_name="${REGRESSOR}", __name__=~"${PROM.predictions}|${PROM.confidence}_count|${PROM.classBaseline}"})`,
+              `count({${job}, model_name="${REGRESSOR}", __name__=~"${PROM.predictions}|${PROM.confidence}|${PROM.classBaseline}"})`,
             ),
             classifierValueSeries: await one(
-              `count({${job}, model_name="${CLASSIFIER}", __name__=~"${PROM.predictedValue}_count|${PROM.predictionBinValues}"})`,
+              `count({${job}, model_name="${CLASSIFIER}", __name__=~"${PROM.predictedValue}|${PROM.predictionBinValues}"})`,
             ),
           };
           return JSON.stringify(seen) === JSON.stringify(want) ? true : undefined;
@@ -519,7 +519,7 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
         "nodejs_eventloop_delay_p99_seconds",
         "nodejs_eventloop_utilization_ratio",
         "v8js_memory_heap_used_bytes",
-        "v8js_gc_duration_seconds_count",
+        RUNTIME.gcDuration,
         "process_cpu_time_seconds_total",
         "process_memory_usage",
       ];
@@ -542,9 +542,8 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
   it(
     "has every metric of the catalogue in Prometheus",
     async () => {
-      const wanted = (Object.keys(METRICS) as MetricKey[]).map((key) =>
-        METRICS[key].instrument === "histogram" ? `${PROM[key]}_count` : PROM[key],
-      );
+      // A histogram is one native histogram under its own name.
+      const wanted = (Object.keys(METRICS) as MetricKey[]).map((key) => PROM[key]);
       let missing: string[] = [];
       await eventually(
         "every catalogue metric",
@@ -561,18 +560,19 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
   );
 
   it(
-    "starts every pushed counter series at zero, so increase() counts what came before its first push",
+    "starts every pushed counter and histogram series at zero, so increase() counts what came before its first push",
     async () => {
       const counted = (Object.keys(METRICS) as MetricKey[])
         .filter((key) => METRICS[key].instrument === "counter" || METRICS[key].instrument === "histogram")
-        .map((key) => (METRICS[key].instrument === "histogram" ? `${PROM[key]}_count` : PROM[key]));
+        .map((key) => PROM[key]);
       const nonZeroStart: string[] = [];
       let series = 0;
       for (const name of counted) {
-        const selector = `${name}{job="${SERVICE}"}`;
-        series += (await prom.query(`count(${selector})`))[0]?.value ?? 0;
-        for (const s of await prom.query(`min_over_time(${selector}[1h]) > 0`)) {
-          nonZeroStart.push(`${name}${JSON.stringify(s.metric)}`);
+        // A histogram's first sample is a native histogram: its count must be 0.
+        const first = await prom.firstSamples(`${name}{job="${SERVICE}"}`, "1h");
+        series += first.length;
+        for (const s of first.filter((s) => s.value !== 0)) {
+          nonZeroStart.push(`${name}${JSON.stringify(s.metric)} starts at ${s.value}`);
         }
       }
       expect(nonZeroStart).toEqual([]);
@@ -614,7 +614,7 @@ describe.skipIf(skip !== undefined)("the native stack end to end", () => {
     "shows a new request in PromQL within a bounded time",
     async () => {
       const route = HTTP_ROUTES.v2InferVersion.template;
-      const query = `sum(http_server_request_duration_seconds_count{job="${SERVICE}", http_route="${route}", http_response_status_code="200"})`;
+      const query = `sum(histogram_count(${HTTP.duration}{job="${SERVICE}", http_route="${route}", http_response_status_code="200"}))`;
       // Start from a settled count: everything sent so far on this route, already in Prometheus.
       const before = [...sent, ...extra].filter((s) => s.request.route === route && s.status === 200).length;
       await eventually(

@@ -47,6 +47,30 @@ export class PrometheusApi {
     return data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
   }
 
+  /**
+   * The first sample within the last `range` (a PromQL duration) of each series `selector` selects: a float's
+   * value, or a native histogram's count.
+   */
+  async firstSamples(selector: string, range: string): Promise<Sample[]> {
+    type Points<T> = [number, T][] | undefined;
+    const data = await this.get<{
+      resultType: string;
+      result: {
+        metric: Record<string, string>;
+        values?: Points<string>;
+        histograms?: Points<{ count: string }>;
+      }[];
+    }>("/api/v1/query", { query: `${selector}[${range}]` });
+    if (data.resultType !== "matrix") throw new Error(`${selector}: ${data.resultType}, not a matrix`);
+    return data.result.map((r) => {
+      const points = [
+        ...(r.values ?? []).map(([t, v]) => [t, Number(v)] as const),
+        ...(r.histograms ?? []).map(([t, h]) => [t, Number(h.count)] as const),
+      ].sort((a, b) => a[0] - b[0]);
+      return { metric: r.metric, value: points[0]?.[1] ?? Number.NaN };
+    });
+  }
+
   /** Every metric name Prometheus holds. */
   async metricNames(): Promise<Set<string>> {
     return new Set(await this.get<string[]>("/api/v1/label/__name__/values", {}));

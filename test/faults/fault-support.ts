@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { HTTP } from "../../contract/external-metrics.js";
 import { PROM } from "../../contract/prometheus-names.js";
 import { BUNDLED_MODEL_REPOSITORY } from "../../ml-api/src/config.js";
 import { OTEL_DEFAULTS } from "../../ml-api/src/telemetry/otel-defaults.js";
@@ -21,9 +22,9 @@ import { discoverTarget, heldOutRecords } from "../../traffic/target.js";
 export const SERVICE = OTEL_DEFAULTS.OTEL_SERVICE_NAME.value;
 
 /** Per route and status, the series the SDK's HTTP server histogram counts with (POSTs only: no probes). */
-export const HTTP_COUNTS = `sum by (http_route, http_response_status_code) (http_server_request_duration_seconds_count{job="${SERVICE}", http_request_method="POST"})`;
+export const HTTP_COUNTS = `sum by (http_route, http_response_status_code) (histogram_count(${HTTP.duration}{job="${SERVICE}", http_request_method="POST"}))`;
 /** Per model, version and outcome, from the SDK's inference histogram. */
-export const INFERENCE_COUNTS = `sum by (model_name, model_version, inference_outcome) (${PROM.inferenceDuration}_count{job="${SERVICE}"})`;
+export const INFERENCE_COUNTS = `sum by (model_name, model_version, inference_outcome) (histogram_count(${PROM.inferenceDuration}{job="${SERVICE}"}))`;
 
 export interface Sample {
   metric: Record<string, string>;
@@ -32,8 +33,10 @@ export interface Sample {
 
 export interface Series {
   metric: Record<string, string>;
-  /** `[unix seconds, value as Prometheus prints it]`, oldest first. */
-  values: [number, string][];
+  /** `[unix seconds, value as Prometheus prints it]`, oldest first; absent on a native histogram's series. */
+  values?: [number, string][];
+  /** `[unix seconds, histogram]` of a native histogram's series, oldest first. */
+  histograms?: [number, { count: string; sum: string }][];
 }
 
 /** The Prometheus HTTP API calls these tests make, each optionally at a past instant. */

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { HTTP } from "../../contract/external-metrics.js";
 import { type Component, PROMETHEUS_CONFIG_NAME, prometheus } from "../../stack/components.js";
 import { binary, CONFIGS } from "../../stack/layout.js";
 import { address, DEFAULT_PORTS } from "../../stack/ports.js";
@@ -39,7 +40,7 @@ const WAIT_MS = 30_000;
 const TEST_MS = 90_000;
 /** Compared sample by sample: every series. */
 const ALL = `{__name__=~".+"}`;
-const REQUESTS = "http_server_request_duration_seconds_count";
+const REQUESTS = HTTP.duration;
 /** Seconds between the newest sample Prometheus appended and the newest it sent: the guide quotes it. */
 const REMOTE_WRITE_LAG =
   "prometheus_remote_storage_highest_timestamp_in_seconds - ignoring(remote_name, url) group_right prometheus_remote_storage_queue_highest_sent_timestamp_seconds";
@@ -99,7 +100,8 @@ type Held = Series[];
 /** Every stored sample of any name in the `seconds` up to `at` (unix seconds), as written. */
 const samples = (from: Prom, at: number, seconds: number): Promise<Held> => from.rawSamples(ALL, at, seconds);
 
-const sampleCount = (held: Held) => held.reduce((n, s) => n + s.values.length, 0);
+const sampleCount = (held: Held) =>
+  held.reduce((n, s) => n + (s.values?.length ?? 0) + (s.histograms?.length ?? 0), 0);
 
 /**
  * Waits until the receiver holds exactly what the stack's Prometheus holds in the window. Both are read on
@@ -125,6 +127,10 @@ async function sameInReceiver(at: number, seconds: number): Promise<Held> {
   return local;
 }
 
+/** The entry the renderer adds for a store at `u`. */
+const remoteWriteEntry = (u: string) =>
+  `  - url: ${u}\n    protobuf_message: io.prometheus.write.v2.Request\n    send_native_histograms: true\n`;
+
 describe("the Prometheus config renderer's remoteWrite", () => {
   const source = readFileSync(CONFIGS.prometheus, "utf8");
   const url = "https://metrics.example.com/api/v1/push";
@@ -133,7 +139,7 @@ describe("the Prometheus config renderer's remoteWrite", () => {
     const plain = renderPrometheusConfig(source, { ports: DEFAULT_PORTS });
     const withRemote = renderPrometheusConfig(source, { ports: DEFAULT_PORTS, remoteWrite: url });
     expect(plain).not.toContain("remote_write");
-    expect(withRemote).toBe(`${plain}remote_write:\n  - url: ${url}\n`);
+    expect(withRemote).toBe(`${plain}remote_write:\n${remoteWriteEntry(url)}`);
     if (skip) return;
     const dir = mkdtempSync(join(tmpdir(), "inferwatch-remote-write-"));
     const file = join(dir, "prometheus.yml");
@@ -157,7 +163,9 @@ describe("the Prometheus config renderer's remoteWrite", () => {
   it("adds to the remote_write entries a config already has", () => {
     const once = renderPrometheusConfig(source, { ports: DEFAULT_PORTS, remoteWrite: url });
     const twice = renderPrometheusConfig(once, { ports: DEFAULT_PORTS, remoteWrite: "http://127.0.0.1:1/w" });
-    expect(twice).toContain(`remote_write:\n  - url: ${url}\n  - url: http://127.0.0.1:1/w\n`);
+    expect(twice).toContain(
+      `remote_write:\n${remoteWriteEntry(url)}${remoteWriteEntry("http://127.0.0.1:1/w")}`,
+    );
   });
 
   it("refuses a URL that is not one, or carries credentials", () => {
@@ -218,7 +226,7 @@ describe.skipIf(skip !== undefined)("Prometheus: remote_write to a long-term sto
       const held = await sameInReceiver(to, to - from);
       const counters = held.filter((s) => s.metric.__name__ === REQUESTS && s.metric.job === SERVICE);
       // The counters moved inside the window, so the values agree by more than chance.
-      expect(counters.some((s) => new Set(s.values.map((v) => v[1])).size > 1)).toBe(true);
+      expect(counters.some((s) => new Set(s.histograms?.map(([, h]) => h.count)).size > 1)).toBe(true);
       expect(sampleCount(held)).toBeGreaterThan(1000);
       // What the guide tells operators to watch: nothing failed, and how far behind the store is.
       expect(await prom.scalar("sum(prometheus_remote_storage_samples_failed_total)")).toBe(0);

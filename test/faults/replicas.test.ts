@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { HTTP } from "../../contract/external-metrics.js";
 import { api } from "../../stack/components.js";
 import { type Sent, send } from "../../traffic/sender.js";
 import { type E2EStack, stackUnavailable, startE2EStack, stopAfterTests } from "../e2e/e2e-stack.js";
@@ -168,7 +169,7 @@ describe.skipIf(skip !== undefined)("two ML API replicas behind one collector", 
       // Summed over instances, as the rules and dashboards aggregate by job: every request once.
       const all = [...sentTo.a, ...sentTo.b];
       const total = await prom.scalar(
-        `sum(http_server_request_duration_seconds_count{job="${SERVICE}", http_request_method="POST"})`,
+        `sum(histogram_count(${HTTP.duration}{job="${SERVICE}", http_request_method="POST"}))`,
       );
       expect(total).toBe(all.length);
       expect(sentTo.a.length).toBe(ROUND_ONE_A + ROUND_TWO.a);

@@ -1,5 +1,7 @@
 import * as units from "@grafana/grafana-foundation-sdk/units";
-import { SPAN_METRICS } from "../../contract/external-metrics.js";
+import { HTTP, RPC, RUNTIME, SPAN_METRICS } from "../../contract/external-metrics.js";
+import { METRICS, type MetricKey } from "../../contract/metric-catalogue.js";
+import { PROM } from "../../contract/prometheus-names.js";
 import { DATASOURCE_VARIABLE, PROMETHEUS_REF } from "../../grafana/src/variables.js";
 import { ruleFiles } from "../../prometheus/rules/rule-files.js";
 import { isAlert } from "../../prometheus/rules/rule-model.js";
@@ -46,7 +48,7 @@ export const RULES = {
   "target-promql-rule": "Every query is valid PromQL once Grafana's variables are stood in for.",
   "target-rate-interval-rule": "rate() and irate() take $__rate_interval, so no step falls between samples.",
   "target-counter-agg-rule":
-    "Counters (_total, and histogram _bucket, _count, _sum) appear only as the range argument of rate, irate or increase.",
+    "Counters (_total, the pushed native histograms, and a scraped histogram's _bucket, _count, _sum) appear only as the range argument of rate, irate or increase.",
   "target-job-instance-rule":
     "Every selector matches job and instance by a template variable: neither is hard-coded or left out (a recorded series only where its rule keeps the label).",
   "panel-exemplar-rule":
@@ -60,6 +62,16 @@ const VALID_UNITS: ReadonlySet<string> = new Set(
   (Object.values(units) as unknown[]).filter((v): v is string => typeof v === "string"),
 );
 const COUNTER_SUFFIXES = ["_total", "_bucket", "_count", "_sum"];
+/** The histograms the collector pushes, which Prometheus stores as native histograms under these names. */
+const NATIVE_HISTOGRAMS: ReadonlySet<string> = new Set([
+  ...(Object.keys(METRICS) as MetricKey[])
+    .filter((k) => METRICS[k].instrument === "histogram")
+    .map((k) => PROM[k]),
+  HTTP.duration,
+  RPC.duration,
+  RUNTIME.gcDuration,
+  SPAN_METRICS.duration,
+]);
 
 /**
  * The labels each recording rule keeps, from its name (`<labels kept, joined by _>:<metric>:<operation>`):
@@ -74,15 +86,15 @@ const COUNTER_FUNCTIONS = new Set(["rate", "irate", "increase"]);
 /** `$name`, `${name}`, `${name:format}`, `[[name]]`. */
 const VARIABLE_REFERENCE = /\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]/g;
 const WHOLE_VARIABLE = /^(?:\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\])$/;
-/** The histogram whose buckets carry exemplars (trace ids): the collector's span metrics. */
-const EXEMPLAR_HISTOGRAM = `${SPAN_METRICS.duration}_bucket`;
+/** The histogram whose samples carry exemplars (trace ids): the collector's span metrics. */
+const EXEMPLAR_HISTOGRAM = SPAN_METRICS.duration;
 
 export function referencedVariables(text: string): string[] {
   return [...text.matchAll(VARIABLE_REFERENCE)].map((m) => m[1] ?? m[2] ?? m[3] ?? "");
 }
 
 function isCounter(metric: string): boolean {
-  return COUNTER_SUFFIXES.some((suffix) => metric.endsWith(suffix));
+  return NATIVE_HISTOGRAMS.has(metric) || COUNTER_SUFFIXES.some((suffix) => metric.endsWith(suffix));
 }
 
 export function lintDashboard(dashboard: DashboardJson): Violation[] {

@@ -133,9 +133,7 @@ export function modelMonitoring(): Dashboard {
             unit: units.PercentUnit,
             queries: [
               {
-                expr: recordedPerMinute("confidence", S, ["le"], ...CHOSEN),
-                legend: "{{le}}",
-                heatmap: true,
+                expr: recordedPerMinute("confidence", S, [], ...CHOSEN),
               },
             ],
           }),
@@ -148,7 +146,7 @@ export function modelMonitoring(): Dashboard {
             dashed: "^training .*",
             queries: [
               {
-                expr: `${recordedPerMinute("confidence", S, MV, ...CHOSEN, `le="${LOW_CONFIDENCE}"`)}\n/\n${recordedPerMinute("confidence", S, MV, ...CHOSEN, `le="+Inf"`)}`,
+                expr: `histogram_fraction(0, ${LOW_CONFIDENCE}, ${recordedPerMinute("confidence", S, MV, ...CHOSEN)})`,
                 legend: VERSION_LEGEND,
               },
               {

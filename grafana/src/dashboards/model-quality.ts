@@ -157,7 +157,7 @@ export function modelQuality(): Dashboard {
             unit: units.Seconds,
             width: 6,
             queries: [0.5, 0.9].map((p) => ({
-              expr: `histogram_quantile(${p}, ${sumBy([...MV, "le"], rate(raw(`${PROM.feedbackDelay}_bucket`)))})`,
+              expr: `histogram_quantile(${p}, ${sumBy(MV, rate(raw(PROM.feedbackDelay)))})`,
               legend: `p${p * 100} ${VERSION_LEGEND}`,
             })),
           }),
