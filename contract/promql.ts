@@ -54,3 +54,19 @@ export function quantile(
 export function countAbove(bound: number, histogram: string): string {
   return `(\n  histogram_fraction(${bound}, +Inf, ${histogram})\n  * (histogram_count(${histogram}) > 0)\n  or\n  histogram_count(${histogram})\n)`;
 }
+
+/**
+ * A native histogram with custom buckets as classic cumulative buckets, one series per `le` (`bounds` then
+ * `+Inf`): Grafana's heatmap panel drops the open-ended first and last buckets of such a histogram
+ * (grafana/grafana#125186, #114584), the first being where the least confident predictions fall. Use with the
+ * heatmap format until Grafana draws them.
+ */
+export function classicBuckets(histogram: string, bounds: readonly number[]): string {
+  const le = (bound: string, value: string) => `label_replace(${value}, "le", "${bound}", "", "")`;
+  return [
+    ...bounds.map((b) =>
+      le(String(b), `histogram_fraction(-Inf, ${b}, ${histogram}) * histogram_count(${histogram})`),
+    ),
+    le("+Inf", `histogram_count(${histogram})`),
+  ].join("\nor\n");
+}

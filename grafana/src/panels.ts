@@ -52,6 +52,8 @@ export interface Query {
   instant?: boolean;
   /** Ask Prometheus for exemplars: Grafana draws them as points that open the trace in Jaeger. */
   exemplar?: boolean;
+  /** Cumulative buckets as a heatmap (one series per `le`, de-accumulated by Grafana). */
+  heatmap?: boolean;
   /** Rows of labels and a value (table panels). */
   table?: boolean;
 }
@@ -102,6 +104,7 @@ function target(query: Query, index: number): DataqueryBuilder {
   if (query.instant) t.instant();
   else t.range();
   if (query.exemplar) t.exemplar(true);
+  if (query.heatmap) t.format(PromQueryFormat.Heatmap);
   if (query.table) t.format(PromQueryFormat.Table);
   return t;
 }
