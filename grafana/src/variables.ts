@@ -6,8 +6,9 @@ import {
   VariableRefresh,
   VariableSort,
 } from "@grafana/grafana-foundation-sdk/dashboard";
-import { PROM } from "../../contract/prometheus-names.js";
-import type { Scope } from "../../contract/promql.js";
+import { ATTR } from "../../contract/metric-catalogue.js";
+import { PROM, promLabel } from "../../contract/prometheus-names.js";
+import { type Scope, sel } from "../../contract/promql.js";
 import { DATASOURCES } from "./datasources.js";
 
 /**
@@ -122,4 +123,28 @@ export function serviceVariables(): cog.Builder<VariableModel>[] {
     instanceNote:
       "Panels drawn from recording rules that sum instances away (SLOs, traffic and latency by route, every model panel, heap by space) show all of them whatever this says.",
   });
+}
+
+/** The model and version variables (several of each) of the dashboards about models, under the service's. */
+export function modelVariables(): cog.Builder<VariableModel>[] {
+  const S = SCOPES.service;
+  const model = promLabel(ATTR.model);
+  return [
+    labelValuesVariable({
+      name: "model",
+      label: "model",
+      description: "Models the chosen service serves.",
+      selector: sel(PROM.modelState, S),
+      of: model,
+      multi: true,
+    }),
+    labelValuesVariable({
+      name: "version",
+      label: "version",
+      description: "Versions of the chosen models.",
+      selector: sel(PROM.modelState, S, `${model}=~"$model"`),
+      of: promLabel(ATTR.version),
+      multi: true,
+    }),
+  ];
 }

@@ -16,7 +16,7 @@ import {
   recordedRate,
   recordedSel,
 } from "../recorded.js";
-import { datasourceVariable, labelValuesVariable, SCOPES, serviceVariables } from "../variables.js";
+import { datasourceVariable, modelVariables, SCOPES, serviceVariables } from "../variables.js";
 
 /**
  * Model monitoring, per model and version: what the model predicts against what it was trained on, how sure
@@ -71,26 +71,7 @@ export function modelMonitoring(): Dashboard {
     description:
       "Per model and version: predictions against the training profile (classes and confidence for a classifier, predicted values for a regressor), input drift and data quality, inference latency, batch sizes and model lifecycle.",
     tags: ["model"],
-    variables: [
-      datasourceVariable(),
-      ...serviceVariables(),
-      labelValuesVariable({
-        name: "model",
-        label: "model",
-        description: "Models the chosen service serves.",
-        selector: sel(PROM.modelState, S),
-        of: MODEL,
-        multi: true,
-      }),
-      labelValuesVariable({
-        name: "version",
-        label: "version",
-        description: "Versions of the chosen models.",
-        selector: sel(PROM.modelState, S, `${MODEL}=~"$model"`),
-        of: VERSION,
-        multi: true,
-      }),
-    ],
+    variables: [datasourceVariable(), ...serviceVariables(), ...modelVariables()],
     rows: [
       {
         title: "Predictions (classifiers)",

@@ -9,7 +9,7 @@ import { RANGE, rate, sel, sumBy } from "../../../contract/promql.js";
 import { ACTUAL, CLASS, PREDICTED, qualitySeries } from "../../../contract/quality-series.js";
 import { buildDashboard } from "../dashboard.js";
 import { table, timeseries } from "../panels.js";
-import { datasourceVariable, labelValuesVariable, SCOPES, serviceVariables } from "../variables.js";
+import { datasourceVariable, modelVariables, SCOPES, serviceVariables } from "../variables.js";
 
 /**
  * Model quality, per model and version: how often the model is right according to the labels sent back
@@ -44,26 +44,7 @@ export function modelQuality(): Dashboard {
     description:
       "Per model and version: realized accuracy from labels sent to the feedback route, estimated accuracy from the model's confidence, the card's held-out accuracy, the confusion matrix, per-class precision and recall, label coverage and delay, and a regressor's MAE and RMSE.",
     tags: ["model", "quality"],
-    variables: [
-      datasourceVariable(),
-      ...serviceVariables(),
-      labelValuesVariable({
-        name: "model",
-        label: "model",
-        description: "Models the chosen service serves.",
-        selector: sel(PROM.modelState, S),
-        of: MODEL,
-        multi: true,
-      }),
-      labelValuesVariable({
-        name: "version",
-        label: "version",
-        description: "Versions of the chosen models.",
-        selector: sel(PROM.modelState, S, `${MODEL}=~"$model"`),
-        of: VERSION,
-        multi: true,
-      }),
-    ],
+    variables: [datasourceVariable(), ...serviceVariables(), ...modelVariables()],
     rows: [
       {
         title: "Accuracy (classifiers)",
