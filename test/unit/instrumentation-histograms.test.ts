@@ -26,7 +26,11 @@ async function both(records: [number, Attributes][]) {
   return { sdk: await scopeOf(sdkReader), bound: await scopeOf(boundReader) };
 }
 
-const sorted = <T extends { attributes: Attributes }>(points: T[] = []) =>
+interface Point {
+  attributes: Attributes;
+  value: unknown;
+}
+const sorted = (points: readonly Point[] = []) =>
   [...points].sort((a, b) => JSON.stringify(a.attributes).localeCompare(JSON.stringify(b.attributes)));
 
 afterEach(() => metrics.disable());
