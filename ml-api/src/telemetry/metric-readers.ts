@@ -20,10 +20,9 @@ import { type OtlpProtocol, otlpProtocol } from "./otlp-protocol.js";
  * defaults, plus `producers` attached to each. The OTLP exporters read their own endpoint, headers and
  * temporality from process.env, as they do under NodeSDK.
  *
- * SDK workaround, there only for the bound histograms' producers (histogram-producer.ts, which says what it
- * saves, and instrumentation-histograms.ts): NodeSDK takes metric readers whole or builds them all from
- * OTEL_* itself, with no way to attach a MetricProducer to the ones it builds; no upstream issue asks for
- * one. Goes with those producers.
+ * SDK workaround, there only for the model histograms' producer (histogram-producer.ts, which says what it
+ * save): NodeSDK takes metric readers whole or builds them all from OTEL_* itself, with no way to attach a
+ * MetricProducer to the ones it builds; no upstream issue asks for one. Goes with that producer.
  */
 export function metricReadersFromEnv(env: NodeJS.ProcessEnv, producers: MetricProducer[]): MetricReader[] {
   const exporters = metricExporterNames(env);

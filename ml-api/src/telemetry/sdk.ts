@@ -8,7 +8,6 @@ import { ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import type { Config } from "../config.js";
 import { SERVER_VERSION } from "../server-info.js";
 import type { ExportFailureLog } from "./export-failure-log.js";
-import { InstrumentationHistograms } from "./instrumentation-histograms.js";
 import { metricReadersFromEnv, prometheusExporterPort } from "./metric-readers.js";
 import { modelHistograms } from "./model-histograms.js";
 import { applyOtelDefaults } from "./otel-defaults.js";
@@ -77,8 +76,6 @@ export function startTelemetry(env: NodeJS.ProcessEnv, settings: TelemetrySettin
       ignoreGrpcMethods: ["Check", "Watch", "ServerReflectionInfo", "Export"],
     },
   });
-  const httpHistograms = new InstrumentationHistograms();
-  const metricReaders = metricReadersFromEnv(env, [modelHistograms, httpHistograms]);
   const sdk = new NodeSDK({
     // Stable for the life of the process, and no pid or command line: nothing that makes new series per start
     // beyond the instance id itself, which is what tells replicas apart.
@@ -88,7 +85,7 @@ export function startTelemetry(env: NodeJS.ProcessEnv, settings: TelemetrySettin
     }),
     resourceDetectors: [envDetector, hostDetector, osDetector],
     contextManager: new RequestContextManager(),
-    metricReaders,
+    metricReaders: metricReadersFromEnv(env, [modelHistograms]),
     instrumentations,
     // The full profile leaves the span processors to NodeSDK.
     spanProcessors:
@@ -100,10 +97,5 @@ export function startTelemetry(env: NodeJS.ProcessEnv, settings: TelemetrySettin
         : undefined,
   });
   sdk.start();
-  // After start, which gave every instrumentation the SDK's meter provider.
-  if (metricReaders.length > 0) {
-    for (const i of instrumentations)
-      if (i.instrumentationName === HTTP_INSTRUMENTATION) i.setMeterProvider(httpHistograms);
-  }
   return telemetry;
 }
