@@ -15,6 +15,13 @@ import { PROM, promLabel } from "./prometheus-names.js";
 export const DASHBOARD_INTERVAL = promDuration(MINUTE);
 /** Quantiles cannot be averaged back into a histogram, so they are recorded over a longer window. */
 export const QUANTILE_WINDOW = promDuration(5 * MINUTE);
+/**
+ * How far behind the clock anchored increases are evaluated (their group's query_offset). A pushed sample
+ * reaches Prometheus after its timestamp (the collector's batch timeout and a retry or two): one that lands
+ * after the minute it belongs to was recorded would be in neither that minute nor the next, whose anchor is
+ * already past it. Counts a panel adds up therefore wait this long.
+ */
+export const ANCHORED_QUERY_OFFSET = promDuration(30);
 
 /** What is read of a native histogram's rate or increase: its observations or their sum. */
 export type HistogramPart = "count" | "sum";
@@ -28,6 +35,12 @@ export type RecordedSpec =
       aggregation?: "sum" | "avg";
       /** Set on a native histogram: record only its count (`histogram_count`) or sum (`histogram_sum`). */
       part?: HistogramPart;
+      /**
+       * A float counter's increase without extrapolation (`anchored`: from the last sample at or before the
+       * minute's start to the last one in it), so that consecutive minutes add up to the counter's growth
+       * exactly and a panel can sum them over any range; evaluated ANCHORED_QUERY_OFFSET late.
+       */
+      anchored?: true;
     }
   | { kind: "gauge"; aggregation: "max" | "sum"; metric: string; by: readonly string[] }
   | {
@@ -69,6 +82,12 @@ const rate = (metric: string, by: readonly string[], aggregation?: "avg"): Recor
   ...(aggregation ? { aggregation } : {}),
 });
 const increase = (metric: string, by: readonly string[]): RecordedSpec => ({ kind: "increase", metric, by });
+const anchoredIncrease = (metric: string, by: readonly string[]): RecordedSpec => ({
+  kind: "increase",
+  metric,
+  by,
+  anchored: true,
+});
 /** A native histogram's count or sum per second (per minute with `increase`). */
 const histogramPart = (
   part: HistogramPart,
@@ -109,6 +128,12 @@ export const RECORDED = {
   /** The confidence histogram itself (a native histogram per minute), for the distribution and low share. */
   confidence: increase(PROM.confidence, MV),
   lowConfidenceBaseline: gauge("max", PROM.lowConfidenceBaseline, MV),
+  /** Labelled predictions by predicted and true class, for the confusion matrix over the dashboard's range. */
+  confusion: anchoredIncrease(PROM.feedback, [
+    ...MV,
+    promLabel(ATTR.predictedClass),
+    promLabel(ATTR.feedbackClass),
+  ]),
   margin: quantiles([0.1, 0.5], PROM.margin, MV),
   predictedValue: quantiles([0.1, 0.5, 0.9], PROM.predictedValue, MV),
   predictionBins: rate(PROM.predictionBinValues, [...MV, promLabel(ATTR.predictionBin)]),

@@ -1,5 +1,6 @@
 import { SLO, type SloTargets } from "../../contract/alerting-config.js";
 import {
+  ANCHORED_QUERY_OFFSET,
   DASHBOARD_INTERVAL,
   QUANTILE_WINDOW,
   RECORDED,
@@ -16,10 +17,12 @@ import { slis } from "./slo-rules.js";
  * week of one panel's series is millions of samples; these keep only the labels the panel shows (and `job`,
  * and model and version where a dashboard picks them), and run once a minute instead of at every scrape.
  *
- * Rates and increases are over one evaluation interval, so consecutive samples tile time exactly: a panel
- * averages (rates) or sums (increases) the samples within its own interval and gets the raw query's answer
- * at any zoom. Quantiles cannot be averaged back into a histogram; they are recorded over a longer window
- * and the panels show the highest within each interval.
+ * Rates and increases are over one evaluation interval, so consecutive samples tile time: a panel averages
+ * (rates) or sums (increases) the samples within its own interval and gets the raw query's answer at any
+ * zoom, as far as extrapolating each minute's first and last sample to its edges matches the raw window's.
+ * Counts a panel adds up exactly (the confusion matrix) are anchored instead, in a group of their own that
+ * evaluates late enough for every pushed sample to be in. Quantiles cannot be averaged back into a
+ * histogram; they are recorded over a longer window and the panels show the highest within each interval.
  */
 
 const selector = (metric: string, matchers: readonly string[] = []) =>
@@ -32,7 +35,7 @@ function rules(spec: RecordedSpec): RecordingRule[] {
   switch (spec.kind) {
     case "rate":
     case "increase": {
-      const change = `${spec.kind}(${spec.metric}[${DASHBOARD_INTERVAL}])`;
+      const change = `${spec.kind}(${spec.metric}[${DASHBOARD_INTERVAL}]${spec.anchored ? " anchored" : ""})`;
       const read = spec.part ? `histogram_${spec.part}(${change})` : change;
       return [{ record, expr: `${spec.aggregation ?? "sum"} by (${by}) (${read})` }];
     }
@@ -63,12 +66,21 @@ function sloEventRules(targets: SloTargets): RecordingRule[] {
     ]);
 }
 
+const isAnchored = (spec: RecordedSpec) => spec.kind === "increase" && spec.anchored === true;
+
 export function dashboardGroups(targets: SloTargets = SLO): RuleGroup[] {
+  const specs: RecordedSpec[] = Object.values(RECORDED);
   return [
     {
       name: "inferwatch-dashboards",
       interval: DASHBOARD_INTERVAL,
-      rules: [...Object.values(RECORDED).flatMap(rules), ...sloEventRules(targets)],
+      rules: [...specs.filter((s) => !isAnchored(s)).flatMap(rules), ...sloEventRules(targets)],
+    },
+    {
+      name: "inferwatch-dashboards-anchored",
+      interval: DASHBOARD_INTERVAL,
+      query_offset: ANCHORED_QUERY_OFFSET,
+      rules: specs.filter(isAnchored).flatMap(rules),
     },
   ];
 }

@@ -1,3 +1,4 @@
+import { DASHBOARD_UIDS } from "../../contract/dashboard-uids.js";
 import {
   CONFIDENCE_BUCKETS,
   RPC_SECONDS_BUCKETS,
@@ -12,6 +13,8 @@ import { sliRecordName } from "../../contract/slo-series.js";
 import { budgetSpent } from "../../grafana/src/slo.js";
 import { API_JOB } from "../../prometheus/rules/pipeline-alerts.js";
 import { EXTERNAL, OTLP_HANDLER } from "../../prometheus/rules/rule-inputs.js";
+import { committedDashboards, dataPanels } from "../grafana/dashboard-json.js";
+import { type Chosen, interpolate } from "../grafana/grafana-interpolate.js";
 import { QUALITY_RULE_CASES } from "./quality-rule-cases.js";
 import {
   API,
@@ -92,6 +95,30 @@ const modelState = (version: string, state: string, values: string) => ({
 });
 
 const SERVICE = { job: API_JOB };
+
+/** One labelled prediction cell of the confusion matrix on `instance`. */
+const cell = (instance: string, predicted: string, actual: string, values: string) => ({
+  series: `${PROM.feedback}{${JOB}, instance="${instance}", ${MODEL}, prediction_class="${predicted}", feedback_class="${actual}"}`,
+  values,
+});
+
+/** The quality dashboard's confusion matrix query as Grafana sends it over `rangeMs`, for penguins version 2. */
+function confusionPanel(rangeMs: number): string {
+  const record = recordName(RECORDED.confusion);
+  const expr = committedDashboards()
+    .filter(({ dashboard }) => dashboard.uid === DASHBOARD_UIDS.quality)
+    .flatMap(({ dashboard }) => dataPanels(dashboard))
+    .flatMap((p) => p.targets ?? [])
+    .find((t) => t.expr.includes(record))?.expr;
+  if (expr === undefined) throw new Error(`no quality dashboard panel reads ${record}`);
+  const one = (value: string): Chosen => ({ all: false, values: [value], multi: true, includeAll: true });
+  const chosen = new Map([
+    ["job", one(API_JOB)],
+    ["model", one("penguins")],
+    ["version", one("2")],
+  ]);
+  return interpolate(expr, chosen, { intervalMs: 60_000, rateIntervalMs: 60_000, rangeMs });
+}
 const PENGUINS = { job: API_JOB, model_name: "penguins" };
 
 const burn = (
@@ -1120,6 +1147,44 @@ export const RULE_CASES: RuleCase[] = [
         at: "15m",
         expr: rounded(budgetSpent("latency")),
         expect: [{ labels: `{${JOB}}`, value: 5 }],
+      },
+    ],
+  },
+  {
+    // Samples every 15 s, the anchored minutes evaluated 30 s late: at 30m, a 20m range sums the minutes
+    // recorded at 10m30s to 29m30s, which cover (9m30s, 29m30s]. Labels fall just inside and just outside
+    // those ends and on sample pairs that straddle two minutes, which extrapolated minutes would lose or
+    // count 4/3 times.
+    name: "the confusion matrix, summed from the recorded minutes, counts every label in its range exactly",
+    interval: "15s",
+    series: [
+      // +1 at 9m15s (before the range), +2 at 9m45s, +1 at 20m, +1 at 29m30s, +5 at 29m45s (after): 4.
+      cell("10.0.0.1:8002", "Adelie", "Adelie", "0x36 1x1 3x40 4x37 5 10x12"),
+      // +3 at 12m30s, a restart at 15m back to zero, +2 at 17m30s: 5.
+      cell("10.0.0.2:8002", "Adelie", "Adelie", "0x49 3x9 0x9 2x60"),
+      // A replica starting at 10m with its matrix at zero: +1 at 15m, +1 at 22m30s.
+      cell("10.0.0.3:8002", "Chinstrap", "Adelie", "_x39 0x19 1x29 2x40"),
+      // A replica gone at 17m30s (pushed series just stop): +1 at 7m30s (before), +1 at 15m.
+      cell("10.0.0.4:8002", "Chinstrap", "Adelie", "0x29 1x29 2x9 _x60"),
+    ],
+    checks: [],
+    exprs: [
+      {
+        at: "30m",
+        expr: confusionPanel(20 * 60_000),
+        expect: [
+          { labels: `{${MODEL}, prediction_class="Adelie", feedback_class="Adelie"}`, value: 9 },
+          { labels: `{${MODEL}, prediction_class="Chinstrap", feedback_class="Adelie"}`, value: 3 },
+        ],
+      },
+      // The shortest range that holds a recorded minute: the one recorded at 29m30s, (28m30s, 29m30s].
+      {
+        at: "30m",
+        expr: confusionPanel(60_000),
+        expect: [
+          { labels: `{${MODEL}, prediction_class="Adelie", feedback_class="Adelie"}`, value: 1 },
+          { labels: `{${MODEL}, prediction_class="Chinstrap", feedback_class="Adelie"}`, value: 0 },
+        ],
       },
     ],
   },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DASHBOARD_INTERVAL } from "../../contract/recorded-series.js";
+import { ANCHORED_QUERY_OFFSET, DASHBOARD_INTERVAL } from "../../contract/recorded-series.js";
 import { scrapeInterval } from "../../grafana/src/provisioning.js";
 import type { ModelProfile } from "../../ml-api/src/inference/profile.js";
 import { FeedbackLoop } from "../../traffic/feedback-loop.js";
@@ -33,10 +33,11 @@ const TRICKLE_PER_SECOND = 10;
 const WHILE_UNLOADED = 4;
 /**
  * How long the pipeline (1 s intervals in the e2e tuning) may take to fill every panel: a minute, plus the
- * dashboards' recording rules' first evaluation (up to one of their intervals after Prometheus starts) and
- * one 15 s step of a range query before a panel shows it.
+ * dashboards' recording rules' first evaluation (up to one of their intervals after Prometheus starts; the
+ * anchored ones look back their query offset more) and one 15 s step of a range query before a panel shows it.
  */
-const DATA_WITHIN_MS = 60_000 + relativeMs(`now-${DASHBOARD_INTERVAL}`) + 15_000;
+const DATA_WITHIN_MS =
+  60_000 + relativeMs(`now-${DASHBOARD_INTERVAL}`) + relativeMs(`now-${ANCHORED_QUERY_OFFSET}`) + 15_000;
 const TEST_MS = DATA_WITHIN_MS + 60_000;
 
 const skip = stackUnavailable();
