@@ -1,5 +1,6 @@
 import { MINUTE, promDuration } from "./duration.js";
 import { ALERTMANAGER, HTTP, RPC, RUNTIME } from "./external-metrics.js";
+import { CONFIDENCE_BUCKETS } from "./histogram-buckets.js";
 import { ATTR } from "./metric-catalogue.js";
 import { PROM, promLabel } from "./prometheus-names.js";
 
@@ -44,6 +45,20 @@ export type RecordedSpec =
     }
   | { kind: "gauge"; aggregation: "max" | "sum"; metric: string; by: readonly string[] }
   | {
+      /**
+       * A recorded native histogram's classic cumulative buckets per minute, one float series per `le`
+       * (`bounds`, then `+Inf`), from the `increase` of `metric` by `by` recorded before them in the group.
+       * Grafana's heatmap drops the open-ended first and last buckets of a histogram with custom buckets
+       * (grafana/grafana#125186, #114584), the first being where the least confident predictions fall, so it
+       * gets classic buckets until Grafana draws them; cut at query time, every bound re-read the histogram
+       * twice over the whole range.
+       */
+      kind: "buckets";
+      metric: string;
+      bounds: readonly number[];
+      by: readonly string[];
+    }
+  | {
       kind: "quantiles";
       qs: readonly number[];
       histogram: string;
@@ -51,9 +66,11 @@ export type RecordedSpec =
       matchers?: readonly string[];
     };
 
-/** Labels a recorded series keeps besides `job` (quantiles add `quantile`, as kubernetes-mixin does). */
+/** Labels a recorded series keeps besides `job` (quantiles add `quantile`, buckets `le`, as kubernetes-mixin does). */
 export function keptLabels(spec: RecordedSpec): readonly string[] {
-  return spec.kind === "quantiles" ? [...spec.by, "quantile"] : spec.by;
+  if (spec.kind === "quantiles") return [...spec.by, "quantile"];
+  if (spec.kind === "buckets") return [...spec.by, "le"];
+  return spec.by;
 }
 
 /** The recorded series' name. */
@@ -68,6 +85,8 @@ export function recordName(spec: RecordedSpec): string {
     }
     case "gauge":
       return `${level}:${spec.metric}:${spec.aggregation}`;
+    case "buckets":
+      return `${level}:${spec.metric}_bucket:increase${DASHBOARD_INTERVAL}`;
     case "quantiles":
       return `${level}:${spec.histogram}:histogram_quantile_rate${QUANTILE_WINDOW}`;
   }
@@ -127,6 +146,8 @@ export const RECORDED = {
   classBaseline: gauge("max", PROM.classBaseline, [...MV, promLabel(ATTR.predictedClass)]),
   /** The confidence histogram itself (a native histogram per minute), for the distribution and low share. */
   confidence: increase(PROM.confidence, MV),
+  /** Its cumulative buckets per minute, for the distribution's heatmap. */
+  confidenceBuckets: { kind: "buckets", metric: PROM.confidence, bounds: CONFIDENCE_BUCKETS, by: MV },
   lowConfidenceBaseline: gauge("max", PROM.lowConfidenceBaseline, MV),
   /** Labelled predictions by predicted and true class, for the confusion matrix over the dashboard's range. */
   confusion: anchoredIncrease(PROM.feedback, [

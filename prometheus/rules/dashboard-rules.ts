@@ -1,4 +1,5 @@
 import { SLO, type SloTargets } from "../../contract/alerting-config.js";
+import { countAtOrBelow } from "../../contract/promql.js";
 import {
   ANCHORED_QUERY_OFFSET,
   DASHBOARD_INTERVAL,
@@ -41,6 +42,14 @@ function rules(spec: RecordedSpec): RecordingRule[] {
     }
     case "gauge":
       return [{ record, expr: `${spec.aggregation} by (${by}) (${spec.metric})` }];
+    case "buckets": {
+      // The histogram recorded earlier in the group, at the same evaluation (dashboardGroups checks the order).
+      const source = recordName({ kind: "increase", metric: spec.metric, by: spec.by });
+      return [
+        ...spec.bounds.map((b) => ({ record, expr: countAtOrBelow(b, source), labels: { le: String(b) } })),
+        { record, expr: `histogram_count(${source})`, labels: { le: "+Inf" } },
+      ];
+    }
     case "quantiles": {
       const histogram = selector(spec.histogram, spec.matchers);
       return spec.qs.map((q) => ({
@@ -68,8 +77,19 @@ function sloEventRules(targets: SloTargets): RecordingRule[] {
 
 const isAnchored = (spec: RecordedSpec) => spec.kind === "increase" && spec.anchored === true;
 
+/** Buckets read their histogram's record of the same evaluation: it must come first in the group. */
+function checkBucketSources(specs: readonly RecordedSpec[]): void {
+  specs.forEach((spec, i) => {
+    if (spec.kind !== "buckets") return;
+    const source = recordName({ kind: "increase", metric: spec.metric, by: spec.by });
+    if (!specs.slice(0, i).some((s) => !isAnchored(s) && recordName(s) === source))
+      throw new Error(`${recordName(spec)} reads ${source}, which no earlier recorded series is`);
+  });
+}
+
 export function dashboardGroups(targets: SloTargets = SLO): RuleGroup[] {
   const specs: RecordedSpec[] = Object.values(RECORDED);
+  checkBucketSources(specs);
   return [
     {
       name: "inferwatch-dashboards",

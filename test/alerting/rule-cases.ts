@@ -6,7 +6,6 @@ import {
 } from "../../contract/histogram-buckets.js";
 import { HTTP_ROUTES } from "../../contract/http-routes.js";
 import { PROM } from "../../contract/prometheus-names.js";
-import { classicBuckets } from "../../contract/promql.js";
 import { RECORDED, recordName } from "../../contract/recorded-series.js";
 import { rpcMethod } from "../../contract/rpc-names.js";
 import { sliRecordName } from "../../contract/slo-series.js";
@@ -434,17 +433,6 @@ export const RULE_CASES: RuleCase[] = [
             description: `50% of the predictions of model penguins version 2 on ${API_JOB} over the last 30m had a confidence at or below 0.8; on its training data it was 5%. The inputs may have moved away from what the model knows.`,
           },
         ],
-      },
-    ],
-    // The confidence heatmap's buckets, cumulative per minute, the open-ended first and last included.
-    exprs: [
-      {
-        at: "50m",
-        expr: rounded(classicBuckets(`sum(rate(${PROM.confidence}[5m])) * 60`, CONFIDENCE_BUCKETS)),
-        expect: [...CONFIDENCE_BUCKETS.map(String), "+Inf"].map((le) => ({
-          labels: `{le="${le}"}`,
-          value: Number(le) < 0.8 ? 0 : Number(le) < 0.9 ? 5 : 10,
-        })),
       },
     ],
   },
@@ -1147,6 +1135,39 @@ export const RULE_CASES: RuleCase[] = [
         at: "15m",
         expr: rounded(budgetSpent("latency")),
         expect: [{ labels: `{${JOB}}`, value: 5 }],
+      },
+    ],
+  },
+  {
+    name: "the confidence heatmap's recorded buckets are cumulative per minute, an idle version's zero, not NaN",
+    interval: "15s",
+    series: [
+      {
+        series: `${PROM.confidence}{${API}, ${MODEL}}`,
+        values: histogramGrows(
+          CONFIDENCE_BUCKETS,
+          [
+            [0.8, 5],
+            [0.9, 5],
+          ],
+          80,
+        ),
+      },
+      {
+        series: `${PROM.confidence}{${API}, model_name="penguins", model_version="1"}`,
+        values: histogramGrows(CONFIDENCE_BUCKETS, [], 80),
+      },
+    ],
+    checks: [],
+    // The heatmap's query: every bucket of both versions, the open-ended first and last included.
+    exprs: [
+      {
+        at: "15m",
+        expr: rounded(`sum by (le) (avg_over_time(${recordName(RECORDED.confidenceBuckets)}{${JOB}}[5m]))`),
+        expect: [...CONFIDENCE_BUCKETS.map(String), "+Inf"].map((le) => ({
+          labels: `{le="${le}"}`,
+          value: Number(le) < 0.8 ? 0 : Number(le) < 0.9 ? 20 : 40,
+        })),
       },
     ],
   },
