@@ -10,8 +10,8 @@
  * rate() over up to 3 days at every step, hours of work that no panel timing depends on. Every step of a
  * rule re-reads its whole window of every replica's raw samples, so a rule over a day (the quality trend
  * records) is backfilled at no more than WINDOW_STEPS steps per window, every minute instead of every 15 s:
- * at 15 s those few rules took most of the backfill's time, and the 2 to 18 series they record weigh nothing
- * in a panel's time either way.
+ * at 15 s those few rules took most of the backfill's time, and the few series they record weigh nothing in
+ * a panel's time either way.
  *
  *   node --import tsx bench/backfill/record.ts [data-dir]
  *
