@@ -56,17 +56,9 @@ export function countAbove(bound: number, histogram: string): string {
 }
 
 /**
- * A native histogram with custom buckets as classic cumulative buckets, one series per `le` (`bounds` then
- * `+Inf`): Grafana's heatmap panel drops the open-ended first and last buckets of such a histogram
- * (grafana/grafana#125186, #114584), the first being where the least confident predictions fall. Use with the
- * heatmap format until Grafana draws them.
+ * Observations at or below `bound` in `histogram`, as countAbove: a classic cumulative bucket's count, 0 for
+ * an empty histogram.
  */
-export function classicBuckets(histogram: string, bounds: readonly number[]): string {
-  const le = (bound: string, value: string) => `label_replace(${value}, "le", "${bound}", "", "")`;
-  return [
-    ...bounds.map((b) =>
-      le(String(b), `histogram_fraction(-Inf, ${b}, ${histogram}) * histogram_count(${histogram})`),
-    ),
-    le("+Inf", `histogram_count(${histogram})`),
-  ].join("\nor\n");
+export function countAtOrBelow(bound: number, histogram: string): string {
+  return `(\n  histogram_fraction(-Inf, ${bound}, ${histogram})\n  * (histogram_count(${histogram}) > 0)\n  or\n  histogram_count(${histogram})\n)`;
 }

@@ -1,5 +1,6 @@
 import { MINUTE, promDuration } from "./duration.js";
 import { ALERTMANAGER, HTTP, RPC, RUNTIME } from "./external-metrics.js";
+import { CONFIDENCE_BUCKETS } from "./histogram-buckets.js";
 import { ATTR } from "./metric-catalogue.js";
 import { PROM, promLabel } from "./prometheus-names.js";
 
@@ -15,6 +16,13 @@ import { PROM, promLabel } from "./prometheus-names.js";
 export const DASHBOARD_INTERVAL = promDuration(MINUTE);
 /** Quantiles cannot be averaged back into a histogram, so they are recorded over a longer window. */
 export const QUANTILE_WINDOW = promDuration(5 * MINUTE);
+/**
+ * How far behind the clock anchored increases are evaluated (their group's query_offset). A pushed sample
+ * reaches Prometheus after its timestamp (the collector's batch timeout and a retry or two): one that lands
+ * after the minute it belongs to was recorded would be in neither that minute nor the next, whose anchor is
+ * already past it. Counts a panel adds up therefore wait this long.
+ */
+export const ANCHORED_QUERY_OFFSET = promDuration(30);
 
 /** What is read of a native histogram's rate or increase: its observations or their sum. */
 export type HistogramPart = "count" | "sum";
@@ -28,8 +36,28 @@ export type RecordedSpec =
       aggregation?: "sum" | "avg";
       /** Set on a native histogram: record only its count (`histogram_count`) or sum (`histogram_sum`). */
       part?: HistogramPart;
+      /**
+       * A float counter's increase without extrapolation (`anchored`: from the last sample at or before the
+       * minute's start to the last one in it), so that consecutive minutes add up to the counter's growth
+       * exactly and a panel can sum them over any range; evaluated ANCHORED_QUERY_OFFSET late.
+       */
+      anchored?: true;
     }
   | { kind: "gauge"; aggregation: "max" | "sum"; metric: string; by: readonly string[] }
+  | {
+      /**
+       * A recorded native histogram's classic cumulative buckets per minute, one float series per `le`
+       * (`bounds`, then `+Inf`), from the `increase` of `metric` by `by` recorded before them in the group.
+       * Grafana's heatmap drops the open-ended first and last buckets of a histogram with custom buckets
+       * (grafana/grafana#125186, #114584), the first being where the least confident predictions fall, so it
+       * gets classic buckets until Grafana draws them; cut at query time, every bound re-read the histogram
+       * twice over the whole range.
+       */
+      kind: "buckets";
+      metric: string;
+      bounds: readonly number[];
+      by: readonly string[];
+    }
   | {
       kind: "quantiles";
       qs: readonly number[];
@@ -38,9 +66,11 @@ export type RecordedSpec =
       matchers?: readonly string[];
     };
 
-/** Labels a recorded series keeps besides `job` (quantiles add `quantile`, as kubernetes-mixin does). */
+/** Labels a recorded series keeps besides `job` (quantiles add `quantile`, buckets `le`, as kubernetes-mixin does). */
 export function keptLabels(spec: RecordedSpec): readonly string[] {
-  return spec.kind === "quantiles" ? [...spec.by, "quantile"] : spec.by;
+  if (spec.kind === "quantiles") return [...spec.by, "quantile"];
+  if (spec.kind === "buckets") return [...spec.by, "le"];
+  return spec.by;
 }
 
 /** The recorded series' name. */
@@ -55,6 +85,8 @@ export function recordName(spec: RecordedSpec): string {
     }
     case "gauge":
       return `${level}:${spec.metric}:${spec.aggregation}`;
+    case "buckets":
+      return `${level}:${spec.metric}_bucket:increase${DASHBOARD_INTERVAL}`;
     case "quantiles":
       return `${level}:${spec.histogram}:histogram_quantile_rate${QUANTILE_WINDOW}`;
   }
@@ -69,6 +101,12 @@ const rate = (metric: string, by: readonly string[], aggregation?: "avg"): Recor
   ...(aggregation ? { aggregation } : {}),
 });
 const increase = (metric: string, by: readonly string[]): RecordedSpec => ({ kind: "increase", metric, by });
+const anchoredIncrease = (metric: string, by: readonly string[]): RecordedSpec => ({
+  kind: "increase",
+  metric,
+  by,
+  anchored: true,
+});
 /** A native histogram's count or sum per second (per minute with `increase`). */
 const histogramPart = (
   part: HistogramPart,
@@ -108,7 +146,15 @@ export const RECORDED = {
   classBaseline: gauge("max", PROM.classBaseline, [...MV, promLabel(ATTR.predictedClass)]),
   /** The confidence histogram itself (a native histogram per minute), for the distribution and low share. */
   confidence: increase(PROM.confidence, MV),
+  /** Its cumulative buckets per minute, for the distribution's heatmap. */
+  confidenceBuckets: { kind: "buckets", metric: PROM.confidence, bounds: CONFIDENCE_BUCKETS, by: MV },
   lowConfidenceBaseline: gauge("max", PROM.lowConfidenceBaseline, MV),
+  /** Labelled predictions by predicted and true class, for the confusion matrix over the dashboard's range. */
+  confusion: anchoredIncrease(PROM.feedback, [
+    ...MV,
+    promLabel(ATTR.predictedClass),
+    promLabel(ATTR.feedbackClass),
+  ]),
   margin: quantiles([0.1, 0.5], PROM.margin, MV),
   predictedValue: quantiles([0.1, 0.5, 0.9], PROM.predictedValue, MV),
   predictionBins: rate(PROM.predictionBinValues, [...MV, promLabel(ATTR.predictionBin)]),

@@ -1,12 +1,17 @@
 /**
  * Backfills the recording rules the dashboards read over the generated data, the way Prometheus would have
  * recorded them: `promtool tsdb create-blocks-from rules` evaluates each rule with Prometheus's own engine,
- * every 15 s (the stack's evaluation_interval), against a Prometheus on the data, and the blocks it writes
+ * at its group's interval (the stack's evaluation_interval, 15 s, where it sets none; see WINDOW_STEPS),
+ * against a Prometheus on the data, and the blocks it writes
  * join the data directory. Rules that read other recorded series go in a later pass, once those are in.
  * Prometheus then merges the overlapping blocks; this waits for that, so timings never include it.
  *
  * Only rules a dashboard reads (and what they read) are backfilled: the SLO alerts' long windows evaluate
- * rate() over up to 3 days at every step, hours of work that no panel timing depends on.
+ * rate() over up to 3 days at every step, hours of work that no panel timing depends on. Every step of a
+ * rule re-reads its whole window of every replica's raw samples, so a rule over a day (the quality trend
+ * records) is backfilled at no more than WINDOW_STEPS steps per window, every minute instead of every 15 s:
+ * at 15 s those few rules took most of the backfill's time, and the few series they record weigh nothing in
+ * a panel's time either way.
  *
  *   node --import tsx bench/backfill/record.ts [data-dir]
  *
@@ -26,14 +31,18 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { promDuration } from "../../contract/duration.js";
 import { ruleFiles } from "../../prometheus/rules/rule-files.js";
 import { isAlert, type RecordingRule } from "../../prometheus/rules/rule-model.js";
 import { binary } from "../../stack/layout.js";
 import { committedDashboards, dataPanels } from "../../test/grafana/dashboard-json.js";
+import { relativeMs } from "../../test/grafana/live-queries.js";
 import { DEFAULT_DATA_DIR, overlaps, readSummary, startPrometheus } from "./prometheus.js";
 
 /** The global evaluation_interval, for groups that set none. */
 const EVAL_INTERVAL = "15s";
+/** Evaluations per length of a rule's longest window, at most: its value moves under 0.1 % between them. */
+const WINDOW_STEPS = 1440;
 /** Blocks as a 7-day retention keeps them, so Prometheus merges rather than re-compacts them. */
 const BLOCK = "6h";
 const COMPACTION_DEADLINE_MS = 30 * 60_000;
@@ -47,11 +56,19 @@ const mentions = (expr: string, name: string) =>
 /** Every recording rule, with its group's evaluation interval. */
 const recording: RecordingRule[] = [];
 const intervals = new Map<RecordingRule, string>();
+const seconds = (duration: string) => relativeMs(`now-${duration}`) / 1000;
+/** The rule's group interval, or longer for a long window (WINDOW_STEPS), as a whole number of them. */
+function backfillInterval(rule: RecordingRule, groupInterval: string): string {
+  const step = seconds(groupInterval);
+  const windows = [...rule.expr.matchAll(/\[(\d+[smhdw])\]/g)].map((m) => seconds(m[1] ?? "0s"));
+  const longest = Math.max(0, ...windows);
+  return promDuration(Math.max(1, Math.ceil(longest / WINDOW_STEPS / step)) * step);
+}
 for (const group of ruleFiles().flatMap((f) => f.groups)) {
   for (const rule of group.rules) {
     if (isAlert(rule)) continue;
     recording.push(rule);
-    intervals.set(rule, group.interval ?? EVAL_INTERVAL);
+    intervals.set(rule, backfillInterval(rule, group.interval ?? EVAL_INTERVAL));
   }
 }
 /** Quantile rules share a name: the labels tell them apart. */
@@ -156,8 +173,9 @@ try {
     for (const block of made) renameSync(join(out, block), join(dataDir, block));
     for (const r of rules) marker[keyOf(r)] = r.expr;
     writeFileSync(markerFile, `${JSON.stringify(marker, null, 2)}\n`);
+    const every = [...new Set(rules.map((r) => intervals.get(r)))].join(", ");
     say(
-      `pass ${i + 1}: ${rules.length} rules (${[...new Set(rules.map((r) => r.record))].join(", ")}), ${made.length} blocks in ${((Date.now() - passStarted) / 1000).toFixed(0)} s`,
+      `pass ${i + 1}: ${rules.length} rules every ${every} (${[...new Set(rules.map((r) => r.record))].join(", ")}), ${made.length} blocks in ${((Date.now() - passStarted) / 1000).toFixed(0)} s`,
     );
   }
   if (overlaps(dataDir) > 0) {

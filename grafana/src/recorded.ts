@@ -1,4 +1,4 @@
-import { RATE_INTERVAL, type Scope, sumBy } from "../../contract/promql.js";
+import { RANGE, RATE_INTERVAL, type Scope, sumBy } from "../../contract/promql.js";
 import {
   DASHBOARD_INTERVAL,
   keptLabels,
@@ -51,6 +51,19 @@ export function recordedPerMinute(
     throw new Error(`recorded increases are per ${DASHBOARD_INTERVAL}, not minute`);
   checkKept(key, by);
   return sumBy(by, `avg_over_time(${recordedSel(key, scope, ...matchers)}[${RATE_INTERVAL}])`);
+}
+
+/**
+ * Events by `by` over the dashboard's whole range, summed from anchored minute increases, which add up to
+ * the counters' growth exactly (an extrapolated one would not): the minutes whose recorded end falls in the
+ * range, so the count runs up to a minute plus the rule's query offset behind the range's end.
+ */
+export function recordedCount(key: RecordedKey, scope: Scope, by: readonly string[], ...matchers: string[]) {
+  const spec = RECORDED[key];
+  if (spec.kind !== "increase" || spec.anchored !== true)
+    throw new Error(`${recordName(spec)} is no anchored increase: its minutes do not add up exactly`);
+  checkKept(key, by);
+  return sumBy(by, `sum_over_time(${recordedSel(key, scope, ...matchers)}[${RANGE}])`);
 }
 
 /** The highest recorded 5-minute q-quantile within the panel's interval, by `by`. */

@@ -1,5 +1,7 @@
 import { SLO, type SloTargets } from "../../contract/alerting-config.js";
+import { countAtOrBelow } from "../../contract/promql.js";
 import {
+  ANCHORED_QUERY_OFFSET,
   DASHBOARD_INTERVAL,
   QUANTILE_WINDOW,
   RECORDED,
@@ -16,10 +18,12 @@ import { slis } from "./slo-rules.js";
  * week of one panel's series is millions of samples; these keep only the labels the panel shows (and `job`,
  * and model and version where a dashboard picks them), and run once a minute instead of at every scrape.
  *
- * Rates and increases are over one evaluation interval, so consecutive samples tile time exactly: a panel
- * averages (rates) or sums (increases) the samples within its own interval and gets the raw query's answer
- * at any zoom. Quantiles cannot be averaged back into a histogram; they are recorded over a longer window
- * and the panels show the highest within each interval.
+ * Rates and increases are over one evaluation interval, so consecutive samples tile time: a panel averages
+ * (rates) or sums (increases) the samples within its own interval and gets the raw query's answer at any
+ * zoom, as far as extrapolating each minute's first and last sample to its edges matches the raw window's.
+ * Counts a panel adds up exactly (the confusion matrix) are anchored instead, in a group of their own that
+ * evaluates late enough for every pushed sample to be in. Quantiles cannot be averaged back into a
+ * histogram; they are recorded over a longer window and the panels show the highest within each interval.
  */
 
 const selector = (metric: string, matchers: readonly string[] = []) =>
@@ -32,12 +36,20 @@ function rules(spec: RecordedSpec): RecordingRule[] {
   switch (spec.kind) {
     case "rate":
     case "increase": {
-      const change = `${spec.kind}(${spec.metric}[${DASHBOARD_INTERVAL}])`;
+      const change = `${spec.kind}(${spec.metric}[${DASHBOARD_INTERVAL}]${spec.anchored ? " anchored" : ""})`;
       const read = spec.part ? `histogram_${spec.part}(${change})` : change;
       return [{ record, expr: `${spec.aggregation ?? "sum"} by (${by}) (${read})` }];
     }
     case "gauge":
       return [{ record, expr: `${spec.aggregation} by (${by}) (${spec.metric})` }];
+    case "buckets": {
+      // The histogram recorded earlier in the group, at the same evaluation (dashboardGroups checks the order).
+      const source = recordName({ kind: "increase", metric: spec.metric, by: spec.by });
+      return [
+        ...spec.bounds.map((b) => ({ record, expr: countAtOrBelow(b, source), labels: { le: String(b) } })),
+        { record, expr: `histogram_count(${source})`, labels: { le: "+Inf" } },
+      ];
+    }
     case "quantiles": {
       const histogram = selector(spec.histogram, spec.matchers);
       return spec.qs.map((q) => ({
@@ -63,12 +75,32 @@ function sloEventRules(targets: SloTargets): RecordingRule[] {
     ]);
 }
 
+const isAnchored = (spec: RecordedSpec) => spec.kind === "increase" && spec.anchored === true;
+
+/** Buckets read their histogram's record of the same evaluation: it must come first in the group. */
+function checkBucketSources(specs: readonly RecordedSpec[]): void {
+  specs.forEach((spec, i) => {
+    if (spec.kind !== "buckets") return;
+    const source = recordName({ kind: "increase", metric: spec.metric, by: spec.by });
+    if (!specs.slice(0, i).some((s) => !isAnchored(s) && recordName(s) === source))
+      throw new Error(`${recordName(spec)} reads ${source}, which no earlier recorded series is`);
+  });
+}
+
 export function dashboardGroups(targets: SloTargets = SLO): RuleGroup[] {
+  const specs: RecordedSpec[] = Object.values(RECORDED);
+  checkBucketSources(specs);
   return [
     {
       name: "inferwatch-dashboards",
       interval: DASHBOARD_INTERVAL,
-      rules: [...Object.values(RECORDED).flatMap(rules), ...sloEventRules(targets)],
+      rules: [...specs.filter((s) => !isAnchored(s)).flatMap(rules), ...sloEventRules(targets)],
+    },
+    {
+      name: "inferwatch-dashboards-anchored",
+      interval: DASHBOARD_INTERVAL,
+      query_offset: ANCHORED_QUERY_OFFSET,
+      rules: specs.filter(isAnchored).flatMap(rules),
     },
   ];
 }

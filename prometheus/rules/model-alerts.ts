@@ -22,8 +22,16 @@ const BY_VERSION = ["job", M, V] as const;
 const sumBy = (by: readonly string[], inner: string) => `sum by (${list(by)}) (${inner})`;
 const maxBy = (by: readonly string[], inner: string) => `max by (${list(by)}) (${inner})`;
 
-/** Live share of each predicted class next to its training share, as total variation distance. */
-export const CLASS_SHIFT_RECORD = `${list(BY_VERSION).replace(/, /g, "_")}:inferwatch_prediction_class_shift:tvd`;
+const RECORD_PREFIX = list(BY_VERSION).replace(/, /g, "_");
+/**
+ * Live share of each predicted class next to its training share, as total variation distance, recorded only
+ * while the window holds enough predictions; and the distance a model predicting exactly its training shares
+ * would show by chance over that many. Both come from one evaluation, with the prediction count that guards
+ * them: a guard read at another instant than the distance once let the distance of a single prediction
+ * pass on the count of the next push.
+ */
+export const CLASS_SHIFT_RECORD = `${RECORD_PREFIX}:inferwatch_prediction_class_shift:tvd`;
+export const CLASS_CHANCE_RECORD = `${RECORD_PREFIX}:inferwatch_prediction_class_shift:tvd_chance`;
 
 const telemetry = { [DEPENDS_ON]: DEPENDS.apiTelemetry };
 
@@ -44,8 +52,12 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
     sumBy(by, `rate(${PROM.predictions}[${d(MODEL.classWindow)}])`);
   const versionLabels = "{{ $labels.model_name }} version {{ $labels.model_version }} on {{ $labels.job }}";
 
+  const window = d(MODEL.classWindow);
+  const predicted = `${classRate(BY_VERSION)} * ${s(MODEL.classWindow)}`;
+  const enough = `and on (${list(BY_VERSION)}) ${predicted} >= ${MODEL.classMinPredictions}`;
+  const baselineShare = maxBy([...BY_VERSION, CLASS], PROM.classBaseline);
   const classShift = {
-    record: `${CLASS_SHIFT_RECORD}${d(MODEL.classWindow)}`,
+    record: `${CLASS_SHIFT_RECORD}${window}`,
     expr: [
       `0.5 * sum by (${list(BY_VERSION)}) (`,
       `  abs(`,
@@ -53,9 +65,22 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
       `    / on (${list(BY_VERSION)}) group_left`,
       `    ${classRate(BY_VERSION)}`,
       `    - on (${list([...BY_VERSION, CLASS])})`,
-      `    ${maxBy([...BY_VERSION, CLASS], PROM.classBaseline)}`,
+      `    ${baselineShare}`,
       `  )`,
       `)`,
+      enough,
+    ].join("\n"),
+  };
+  // Each observed share's error against its training share q is about normal with deviation
+  // sqrt(q(1 - q)/n), whose absolute value averages sqrt(2/pi) of that: half their sum is the distance
+  // chance gives. It grows with the number of classes, to above the threshold itself for a hundred even
+  // classes at the minimum count, which a bare threshold would take for a shift.
+  const classChance = {
+    record: `${CLASS_CHANCE_RECORD}${window}`,
+    expr: [
+      `0.5 * sum by (${list(BY_VERSION)}) (sqrt(2 * ${baselineShare} * (1 - ${baselineShare}) / pi()))`,
+      `/ on (${list(BY_VERSION)}) sqrt(${predicted})`,
+      enough,
     ].join("\n"),
   };
 
@@ -69,7 +94,7 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
   const baseline = maxBy(BY_VERSION, PROM.lowConfidenceBaseline);
 
   return [
-    { name: "inferwatch-model-records", rules: [classShift] },
+    { name: "inferwatch-model-records", rules: [classShift, classChance] },
     {
       name: "inferwatch-model-alerts",
       rules: [
@@ -174,9 +199,9 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
         alertRule({
           alert: "PredictionClassShift",
           expr: [
-            `${classShift.record} > ${num(MODEL.classShift)}`,
-            `and`,
-            `${classRate(BY_VERSION)} * ${s(MODEL.classWindow)} >= ${MODEL.classMinPredictions}`,
+            classShift.record,
+            `> on (${list(BY_VERSION)})`,
+            `${classChance.record} + ${num(MODEL.classShift)}`,
           ].join("\n"),
           for: d(MODEL.classFor),
           severity: "warning",
@@ -186,7 +211,9 @@ export function modelGroups(scale: Timescale): RuleGroup[] {
           description:
             `The predicted classes of model ${versionLabels} over the last ${d(MODEL.classWindow)} differ from ` +
             `the training shares by a total variation distance of {{ $value | printf "%.2f" }} ` +
-            `(0: the same, 1: disjoint; warning above ${num(MODEL.classShift)}).`,
+            `(0: the same, 1: disjoint), more than ${num(MODEL.classShift)} above the ` +
+            `{{ with printf "max(${classChance.record}{job=%q, ${M}=%q, ${V}=%q})" $labels.job $labels.model_name $labels.model_version | query }}{{ . | first | value | printf "%.2f" }}{{ end }} ` +
+            "that chance gives over as many predictions.",
           dashboard: "model",
         }),
         alertRule({

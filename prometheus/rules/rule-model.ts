@@ -29,6 +29,8 @@ export interface RuleGroup {
   name: string;
   /** Evaluation interval; unset, the global evaluation_interval (15 s). */
   interval?: string;
+  /** How far in the past the group evaluates; unset, none. */
+  query_offset?: string;
   rules: Rule[];
 }
 

@@ -1,3 +1,4 @@
+import { DASHBOARD_UIDS } from "../../contract/dashboard-uids.js";
 import {
   CONFIDENCE_BUCKETS,
   RPC_SECONDS_BUCKETS,
@@ -5,13 +6,14 @@ import {
 } from "../../contract/histogram-buckets.js";
 import { HTTP_ROUTES } from "../../contract/http-routes.js";
 import { PROM } from "../../contract/prometheus-names.js";
-import { classicBuckets } from "../../contract/promql.js";
 import { RECORDED, recordName } from "../../contract/recorded-series.js";
 import { rpcMethod } from "../../contract/rpc-names.js";
 import { sliRecordName } from "../../contract/slo-series.js";
 import { budgetSpent } from "../../grafana/src/slo.js";
 import { API_JOB } from "../../prometheus/rules/pipeline-alerts.js";
 import { EXTERNAL, OTLP_HANDLER } from "../../prometheus/rules/rule-inputs.js";
+import { committedDashboards, dataPanels } from "../grafana/dashboard-json.js";
+import { type Chosen, interpolate } from "../grafana/grafana-interpolate.js";
 import { QUALITY_RULE_CASES } from "./quality-rule-cases.js";
 import {
   API,
@@ -76,6 +78,15 @@ const rpc = (code: string, values: string, method = "ModelInfer") => ({
   series: `${EXTERNAL.rpcDuration}{${API}, rpc_system_name="grpc", rpc_method="${rpcMethod(method)}", rpc_status_code="${code}"}`,
   values: countsAsHistogram(values, RPC_SECONDS_BUCKETS),
 });
+/** Predictions per class at a steady rate (`perHour` an hour) next to the class's training share. */
+const classes = (shares: Record<string, readonly [share: number, perHour: number]>) =>
+  Object.entries(shares).flatMap(([c, [share, perHour]]) => [
+    {
+      series: `${PROM.predictions}{${API}, ${MODEL}, prediction_class="${c}"}`,
+      values: grows(perHour / 60, 90),
+    },
+    { series: `${PROM.classBaseline}{${API}, ${MODEL}, prediction_class="${c}"}`, values: flat(share, 90) },
+  ]);
 const inference = (outcome: string, values: string, model = MODEL) => ({
   series: `${PROM.inferenceDuration}{${API}, ${model}, inference_outcome="${outcome}"}`,
   values: countsAsHistogram(values, SECONDS_BUCKETS),
@@ -92,6 +103,30 @@ const modelState = (version: string, state: string, values: string) => ({
 });
 
 const SERVICE = { job: API_JOB };
+
+/** One labelled prediction cell of the confusion matrix on `instance`. */
+const cell = (instance: string, predicted: string, actual: string, values: string) => ({
+  series: `${PROM.feedback}{${JOB}, instance="${instance}", ${MODEL}, prediction_class="${predicted}", feedback_class="${actual}"}`,
+  values,
+});
+
+/** The quality dashboard's confusion matrix query as Grafana sends it over `rangeMs`, for penguins version 2. */
+function confusionPanel(rangeMs: number): string {
+  const record = recordName(RECORDED.confusion);
+  const expr = committedDashboards()
+    .filter(({ dashboard }) => dashboard.uid === DASHBOARD_UIDS.quality)
+    .flatMap(({ dashboard }) => dataPanels(dashboard))
+    .flatMap((p) => p.targets ?? [])
+    .find((t) => t.expr.includes(record))?.expr;
+  if (expr === undefined) throw new Error(`no quality dashboard panel reads ${record}`);
+  const one = (value: string): Chosen => ({ all: false, values: [value], multi: true, includeAll: true });
+  const chosen = new Map([
+    ["job", one(API_JOB)],
+    ["model", one("penguins")],
+    ["version", one("2")],
+  ]);
+  return interpolate(expr, chosen, { intervalMs: 60_000, rateIntervalMs: 60_000, rangeMs });
+}
 const PENGUINS = { job: API_JOB, model_name: "penguins" };
 
 const burn = (
@@ -409,17 +444,6 @@ export const RULE_CASES: RuleCase[] = [
         ],
       },
     ],
-    // The confidence heatmap's buckets, cumulative per minute, the open-ended first and last included.
-    exprs: [
-      {
-        at: "50m",
-        expr: rounded(classicBuckets(`sum(rate(${PROM.confidence}[5m])) * 60`, CONFIDENCE_BUCKETS)),
-        expect: [...CONFIDENCE_BUCKETS.map(String), "+Inf"].map((le) => ({
-          labels: `{le="${le}"}`,
-          value: Number(le) < 0.8 ? 0 : Number(le) < 0.9 ? 5 : 10,
-        })),
-      },
-    ],
   },
   {
     name: "12% low-confidence predictions against a 5% baseline, or few predictions, are no collapse",
@@ -523,23 +547,7 @@ export const RULE_CASES: RuleCase[] = [
   },
   {
     name: "a model predicting only Adelie where training had 44% is a class shift",
-    series: [
-      { series: `${PROM.predictions}{${API}, ${MODEL}, prediction_class="Adelie"}`, values: grows(10, 90) },
-      { series: `${PROM.predictions}{${API}, ${MODEL}, prediction_class="Chinstrap"}`, values: flat(0, 90) },
-      { series: `${PROM.predictions}{${API}, ${MODEL}, prediction_class="Gentoo"}`, values: flat(0, 90) },
-      {
-        series: `${PROM.classBaseline}{${API}, ${MODEL}, prediction_class="Adelie"}`,
-        values: flat(0.44, 90),
-      },
-      {
-        series: `${PROM.classBaseline}{${API}, ${MODEL}, prediction_class="Chinstrap"}`,
-        values: flat(0.2, 90),
-      },
-      {
-        series: `${PROM.classBaseline}{${API}, ${MODEL}, prediction_class="Gentoo"}`,
-        values: flat(0.36, 90),
-      },
-    ],
+    series: classes({ Adelie: [0.44, 600], Chinstrap: [0.2, 0], Gentoo: [0.36, 0] }),
     checks: [
       {
         at: "80m",
@@ -548,7 +556,7 @@ export const RULE_CASES: RuleCase[] = [
           {
             labels: { ...PENGUINS, model_version: "2", severity: "warning", ...DEPENDS },
             summary: "Model penguins version 2 predicts classes in shares unlike its training data",
-            description: `The predicted classes of model penguins version 2 on ${API_JOB} over the last 1h differ from the training shares by a total variation distance of 0.56 (0: the same, 1: disjoint; warning above 0.25).`,
+            description: `The predicted classes of model penguins version 2 on ${API_JOB} over the last 1h differ from the training shares by a total variation distance of 0.56 (0: the same, 1: disjoint), more than 0.25 above the 0.02 that chance gives over as many predictions.`,
           },
         ],
       },
@@ -556,23 +564,23 @@ export const RULE_CASES: RuleCase[] = [
   },
   {
     name: "classes predicted in their training shares are no shift",
-    series: [
-      { series: `${PROM.predictions}{${API}, ${MODEL}, prediction_class="Adelie"}`, values: grows(4.4, 90) },
-      { series: `${PROM.predictions}{${API}, ${MODEL}, prediction_class="Chinstrap"}`, values: grows(2, 90) },
-      { series: `${PROM.predictions}{${API}, ${MODEL}, prediction_class="Gentoo"}`, values: grows(3.6, 90) },
-      {
-        series: `${PROM.classBaseline}{${API}, ${MODEL}, prediction_class="Adelie"}`,
-        values: flat(0.44, 90),
-      },
-      {
-        series: `${PROM.classBaseline}{${API}, ${MODEL}, prediction_class="Chinstrap"}`,
-        values: flat(0.2, 90),
-      },
-      {
-        series: `${PROM.classBaseline}{${API}, ${MODEL}, prediction_class="Gentoo"}`,
-        values: flat(0.36, 90),
-      },
-    ],
+    series: classes({ Adelie: [0.44, 264], Chinstrap: [0.2, 120], Gentoo: [0.36, 216] }),
+    checks: [{ at: "80m", alert: "PredictionClassShift", expect: [] }],
+  },
+  {
+    name: "too few predictions in the hour to tell a shift from chance",
+    series: classes({ Adelie: [0.44, 180], Chinstrap: [0.2, 0], Gentoo: [0.36, 0] }),
+    checks: [{ at: "80m", alert: "PredictionClassShift", expect: [] }],
+  },
+  {
+    // 250 predictions over a hundred even classes, counted 5, 3, 2 and 0 in turn as a sample of even shares
+    // might: a distance of 0.30 that is all chance, which a bare threshold of 0.25 would call a shift.
+    name: "a hundred even classes differ from their training shares by chance alone",
+    series: classes(
+      Object.fromEntries(
+        Array.from({ length: 100 }, (_, i) => [`c${i}`, [0.01, [5, 3, 2, 0][i % 4] ?? 0] as const]),
+      ),
+    ),
     checks: [{ at: "80m", alert: "PredictionClassShift", expect: [] }],
   },
   {
@@ -1120,6 +1128,77 @@ export const RULE_CASES: RuleCase[] = [
         at: "15m",
         expr: rounded(budgetSpent("latency")),
         expect: [{ labels: `{${JOB}}`, value: 5 }],
+      },
+    ],
+  },
+  {
+    name: "the confidence heatmap's recorded buckets are cumulative per minute, an idle version's zero, not NaN",
+    interval: "15s",
+    series: [
+      {
+        series: `${PROM.confidence}{${API}, ${MODEL}}`,
+        values: histogramGrows(
+          CONFIDENCE_BUCKETS,
+          [
+            [0.8, 5],
+            [0.9, 5],
+          ],
+          80,
+        ),
+      },
+      {
+        series: `${PROM.confidence}{${API}, model_name="penguins", model_version="1"}`,
+        values: histogramGrows(CONFIDENCE_BUCKETS, [], 80),
+      },
+    ],
+    checks: [],
+    // The heatmap's query: every bucket of both versions, the open-ended first and last included.
+    exprs: [
+      {
+        at: "15m",
+        expr: rounded(`sum by (le) (avg_over_time(${recordName(RECORDED.confidenceBuckets)}{${JOB}}[5m]))`),
+        expect: [...CONFIDENCE_BUCKETS.map(String), "+Inf"].map((le) => ({
+          labels: `{le="${le}"}`,
+          value: Number(le) < 0.8 ? 0 : Number(le) < 0.9 ? 20 : 40,
+        })),
+      },
+    ],
+  },
+  {
+    // Samples every 15 s, the anchored minutes evaluated 30 s late: at 30m, a 20m range sums the minutes
+    // recorded at 10m30s to 29m30s, which cover (9m30s, 29m30s]. Labels fall just inside and just outside
+    // those ends and on sample pairs that straddle two minutes, which extrapolated minutes would lose or
+    // count 4/3 times.
+    name: "the confusion matrix, summed from the recorded minutes, counts every label in its range exactly",
+    interval: "15s",
+    series: [
+      // +1 at 9m15s (before the range), +2 at 9m45s, +1 at 20m, +1 at 29m30s, +5 at 29m45s (after): 4.
+      cell("10.0.0.1:8002", "Adelie", "Adelie", "0x36 1x1 3x40 4x37 5 10x12"),
+      // +3 at 12m30s, a restart at 15m back to zero, +2 at 17m30s: 5.
+      cell("10.0.0.2:8002", "Adelie", "Adelie", "0x49 3x9 0x9 2x60"),
+      // A replica starting at 10m with its matrix at zero: +1 at 15m, +1 at 22m30s.
+      cell("10.0.0.3:8002", "Chinstrap", "Adelie", "_x39 0x19 1x29 2x40"),
+      // A replica gone at 17m30s (pushed series just stop): +1 at 7m30s (before), +1 at 15m.
+      cell("10.0.0.4:8002", "Chinstrap", "Adelie", "0x29 1x29 2x9 _x60"),
+    ],
+    checks: [],
+    exprs: [
+      {
+        at: "30m",
+        expr: confusionPanel(20 * 60_000),
+        expect: [
+          { labels: `{${MODEL}, prediction_class="Adelie", feedback_class="Adelie"}`, value: 9 },
+          { labels: `{${MODEL}, prediction_class="Chinstrap", feedback_class="Adelie"}`, value: 3 },
+        ],
+      },
+      // The shortest range that holds a recorded minute: the one recorded at 29m30s, (28m30s, 29m30s].
+      {
+        at: "30m",
+        expr: confusionPanel(60_000),
+        expect: [
+          { labels: `{${MODEL}, prediction_class="Adelie", feedback_class="Adelie"}`, value: 1 },
+          { labels: `{${MODEL}, prediction_class="Chinstrap", feedback_class="Adelie"}`, value: 0 },
+        ],
       },
     ],
   },

@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DASHBOARD_INTERVAL } from "../../contract/recorded-series.js";
+import { ATTR } from "../../contract/metric-catalogue.js";
+import { PROM, promLabel } from "../../contract/prometheus-names.js";
+import {
+  ANCHORED_QUERY_OFFSET,
+  DASHBOARD_INTERVAL,
+  RECORDED,
+  recordName,
+} from "../../contract/recorded-series.js";
 import { scrapeInterval } from "../../grafana/src/provisioning.js";
+import { SCOPES } from "../../grafana/src/variables.js";
 import type { ModelProfile } from "../../ml-api/src/inference/profile.js";
 import { FeedbackLoop } from "../../traffic/feedback-loop.js";
 import { labelledRows } from "../../traffic/labelled-rows.js";
@@ -15,6 +23,7 @@ import { inferenceClient, inferRequest } from "../support/grpc-client.js";
 import { ADELIE_V1 } from "../support/penguins.js";
 import { CLASSIFIER, REGRESSOR, type ServedModels, servedModels } from "../support/served-models.js";
 import { committedDashboards, type PanelJson, type Target } from "./dashboard-json.js";
+import { interpolate } from "./grafana-interpolate.js";
 import { type Exemption, LIVE_EXEMPTIONS, type LiveContext } from "./live-exemptions.js";
 import { LiveDashboard, type QueryResult, relativeMs } from "./live-queries.js";
 
@@ -33,10 +42,11 @@ const TRICKLE_PER_SECOND = 10;
 const WHILE_UNLOADED = 4;
 /**
  * How long the pipeline (1 s intervals in the e2e tuning) may take to fill every panel: a minute, plus the
- * dashboards' recording rules' first evaluation (up to one of their intervals after Prometheus starts) and
- * one 15 s step of a range query before a panel shows it.
+ * dashboards' recording rules' first evaluation (up to one of their intervals after Prometheus starts; the
+ * anchored ones look back their query offset more) and one 15 s step of a range query before a panel shows it.
  */
-const DATA_WITHIN_MS = 60_000 + relativeMs(`now-${DASHBOARD_INTERVAL}`) + 15_000;
+const DATA_WITHIN_MS =
+  60_000 + relativeMs(`now-${DASHBOARD_INTERVAL}`) + relativeMs(`now-${ANCHORED_QUERY_OFFSET}`) + 15_000;
 const TEST_MS = DATA_WITHIN_MS + 60_000;
 
 const skip = stackUnavailable();
@@ -236,6 +246,45 @@ describe.skipIf(skip !== undefined)("the dashboards on a live stack", () => {
       expect(passed.length + evidence.size).toBe(results.length);
       expect(withData.size + exemptOnly.size).toBe(panels);
       expect(results.length).toBeGreaterThan(panels);
+    },
+    TEST_MS,
+  );
+
+  it(
+    "counts in the confusion matrix exactly the labels the raw counters count",
+    async () => {
+      const record = recordName(RECORDED.confusion);
+      const [quality, panel, target] =
+        live.flatMap((d) =>
+          d
+            .panels()
+            .flatMap((p) =>
+              (p.targets ?? []).filter((t) => t.expr.includes(record)).map((t) => [d, p, t] as const),
+            ),
+        )[0] ?? [];
+      if (!quality || !panel || !target) throw new Error(`no panel reads ${record}`);
+      await quality.resolveVariables(Date.now());
+      const raw = interpolate(
+        `${PROM.feedback}{job=~"$${SCOPES.service.job}", ${promLabel(ATTR.model)}=~"$model", ${promLabel(ATTR.version)}=~"$version"}`,
+        quality.variables,
+      );
+      let seen = "";
+      // The panel's last recorded minute ends up to a minute and the rule's query offset ago.
+      const labels = await eventually(
+        "the confusion matrix panel to count every label",
+        async () => {
+          const [panelSum, rawSum] = [await ctx.sum(quality.expr(panel, target)), await ctx.sum(raw)];
+          seen = `panel ${panelSum}, raw counters ${rawSum}`;
+          return panelSum !== undefined && panelSum > 0 && panelSum === rawSum ? panelSum : undefined;
+        },
+        {
+          timeoutMs:
+            relativeMs(`now-${DASHBOARD_INTERVAL}`) + relativeMs(`now-${ANCHORED_QUERY_OFFSET}`) + 30_000,
+          intervalMs: 2000,
+          describe: () => seen,
+        },
+      );
+      say(`confusion matrix: ${labels} labels, as the raw counters`);
     },
     TEST_MS,
   );

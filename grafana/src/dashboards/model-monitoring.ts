@@ -3,10 +3,10 @@ import { MappingType } from "@grafana/grafana-foundation-sdk/dashboard";
 import * as units from "@grafana/grafana-foundation-sdk/units";
 import { DASHBOARD_UIDS } from "../../../contract/dashboard-uids.js";
 import { SPAN_METRICS } from "../../../contract/external-metrics.js";
-import { CONFIDENCE_BUCKETS, LOW_CONFIDENCE } from "../../../contract/histogram-buckets.js";
+import { LOW_CONFIDENCE } from "../../../contract/histogram-buckets.js";
 import { ATTR, MODEL_STATES } from "../../../contract/metric-catalogue.js";
 import { PROM, promLabel } from "../../../contract/prometheus-names.js";
-import { classicBuckets, quantile, sel } from "../../../contract/promql.js";
+import { quantile, sel } from "../../../contract/promql.js";
 import { buildDashboard } from "../dashboard.js";
 import { EXEMPLAR_RANGE, EXEMPLAR_RANGE_TEXT, heatmap, stateTimeline, table, timeseries } from "../panels.js";
 import {
@@ -114,7 +114,7 @@ export function modelMonitoring(): Dashboard {
             unit: units.PercentUnit,
             queries: [
               {
-                expr: classicBuckets(recordedPerMinute("confidence", S, [], ...CHOSEN), CONFIDENCE_BUCKETS),
+                expr: recordedPerMinute("confidenceBuckets", S, ["le"], ...CHOSEN),
                 legend: "{{le}}",
                 heatmap: true,
               },

@@ -5,10 +5,11 @@ import { DASHBOARD_UIDS } from "../../../contract/dashboard-uids.js";
 import { promDuration } from "../../../contract/duration.js";
 import { ATTR } from "../../../contract/metric-catalogue.js";
 import { PROM, promLabel } from "../../../contract/prometheus-names.js";
-import { RANGE, rate, sel, sumBy } from "../../../contract/promql.js";
+import { rate, sel, sumBy } from "../../../contract/promql.js";
 import { ACTUAL, CLASS, PREDICTED, qualitySeries } from "../../../contract/quality-series.js";
 import { buildDashboard } from "../dashboard.js";
 import { table, timeseries } from "../panels.js";
+import { recordedCount } from "../recorded.js";
 import { datasourceVariable, modelVariables, SCOPES, serviceVariables } from "../variables.js";
 
 /**
@@ -91,7 +92,7 @@ export function modelQuality(): Dashboard {
             width: 8,
             queries: [
               {
-                expr: sumBy([...MV, PREDICTED, ACTUAL], `increase(${raw(PROM.feedback)}[${RANGE}])`),
+                expr: recordedCount("confusion", S, [...MV, PREDICTED, ACTUAL], ...CHOSEN),
                 instant: true,
                 table: true,
               },
