@@ -1,4 +1,4 @@
-import { type Context, type SpanContext, SpanStatusCode } from "@opentelemetry/api";
+import { type Context, SpanStatusCode } from "@opentelemetry/api";
 import { hrTimeToMicroseconds } from "@opentelemetry/core";
 import type { ReadableSpan, Span, SpanProcessor } from "@opentelemetry/sdk-trace";
 
@@ -10,32 +10,25 @@ export interface KeepRule {
   slowSeconds: number;
 }
 
-/** Spans that ended before their local root, and whether any of them failed. */
-interface Waiting {
-  spans: ReadableSpan[];
-  failed: boolean;
-}
-
 /**
  * Exports a trace, through `next` (the batch span processor), only if one of its spans failed, its local
  * root span was slow, or its trace id falls in `ratio`; the rest are recorded and dropped here, before the
  * export, whose serialisation is most of what a span costs the API.
  *
  * The choice is made when the local root span (the HTTP server span) ends, since only then is the
- * request's duration known: a sampler decides when a span starts. Its descendants end first and wait here,
- * each under its parent's span context (a child's `parentSpanContext` is the parent's own object), moving
- * up to the grandparent's when the parent ends, until the root decides for all of them. Nothing else holds
- * them: the children of a root that never ends go with its span context, and a span ending after its root
- * has decided is dropped. Counts never come from traces: request and inference counts are the SDK's
- * metrics, exported in full whatever is kept here.
+ * request's duration known: a sampler decides when a span starts. Its child spans end first and wait here
+ * until it does, at most `maxPending` traces of them; past that the oldest waiting trace is dropped, which
+ * only a root span that never ends would cause. Counts never come from traces: request and inference
+ * counts are the SDK's metrics, exported in full whatever is kept here.
  */
 export class TraceKeeper implements SpanProcessor {
-  private readonly waiting = new WeakMap<SpanContext, Waiting>();
+  private readonly waiting = new Map<string, { spans: ReadableSpan[]; failed: boolean }>();
   private readonly ratioBound: number;
 
   constructor(
     private readonly next: SpanProcessor,
     private readonly rule: KeepRule,
+    private readonly maxPending = 4096,
   ) {
     this.ratioBound = rule.ratio * 2 ** 32;
   }
@@ -45,30 +38,31 @@ export class TraceKeeper implements SpanProcessor {
   }
 
   onEnd(span: ReadableSpan): void {
-    const own = span.spanContext();
+    const traceId = span.spanContext().traceId;
     const failed = span.status.code === SpanStatusCode.ERROR;
-    const waiting = this.waiting.get(own);
     const parent = span.parentSpanContext;
+    const waiting = this.waiting.get(traceId);
     if (parent && !parent.isRemote) {
-      const siblings = this.waiting.get(parent);
-      if (siblings) {
-        siblings.spans.push(span);
-        if (waiting) siblings.spans.push(...waiting.spans);
-        siblings.failed ||= failed || waiting?.failed === true;
-      } else if (waiting) {
+      if (waiting) {
         waiting.spans.push(span);
         waiting.failed ||= failed;
-        this.waiting.set(parent, waiting);
-      } else this.waiting.set(parent, { spans: [span], failed });
+      } else {
+        if (this.waiting.size >= this.maxPending)
+          this.waiting.delete(this.waiting.keys().next().value as string);
+        this.waiting.set(traceId, { spans: [span], failed });
+      }
       return;
     }
+    this.waiting.delete(traceId);
     const keep =
       failed ||
       waiting?.failed ||
       hrTimeToMicroseconds(span.duration) >= this.rule.slowSeconds * 1e6 ||
-      lowBits(own.traceId) < this.ratioBound;
+      // The low 32 bits of a W3C trace id are random, so this picks `ratio` of the traces, the same ones in
+      // every replica that applies the same ratio.
+      Number.parseInt(traceId.slice(-8), 16) < this.ratioBound;
     if (!keep) return;
-    for (const descendant of waiting?.spans ?? []) this.next.onEnd(descendant);
+    for (const child of waiting?.spans ?? []) this.next.onEnd(child);
     this.next.onEnd(span);
   }
 
@@ -77,14 +71,7 @@ export class TraceKeeper implements SpanProcessor {
   }
 
   shutdown(): Promise<void> {
+    this.waiting.clear();
     return this.next.shutdown();
   }
-}
-
-/**
- * The low 32 bits of a W3C trace id, which are random, so comparing them picks `ratio` of the traces, the
- * same ones in every replica that applies the same ratio.
- */
-function lowBits(traceId: string): number {
-  return Number.parseInt(traceId.slice(-8), 16);
 }
