@@ -100,12 +100,15 @@ const rate = (metric: string, by: readonly string[], aggregation?: "avg"): Recor
   by,
   ...(aggregation ? { aggregation } : {}),
 });
-const increase = (metric: string, by: readonly string[]): RecordedSpec => ({ kind: "increase", metric, by });
-const anchoredIncrease = (metric: string, by: readonly string[]): RecordedSpec => ({
+const increase = (
+  metric: string,
+  by: readonly string[],
+  options: { anchored?: true } = {},
+): RecordedSpec => ({
   kind: "increase",
   metric,
   by,
-  anchored: true,
+  ...options,
 });
 /** A native histogram's count or sum per second (per minute with `increase`). */
 const histogramPart = (
@@ -150,11 +153,9 @@ export const RECORDED = {
   confidenceBuckets: { kind: "buckets", metric: PROM.confidence, bounds: CONFIDENCE_BUCKETS, by: MV },
   lowConfidenceBaseline: gauge("max", PROM.lowConfidenceBaseline, MV),
   /** Labelled predictions by predicted and true class, for the confusion matrix over the dashboard's range. */
-  confusion: anchoredIncrease(PROM.feedback, [
-    ...MV,
-    promLabel(ATTR.predictedClass),
-    promLabel(ATTR.feedbackClass),
-  ]),
+  confusion: increase(PROM.feedback, [...MV, promLabel(ATTR.predictedClass), promLabel(ATTR.feedbackClass)], {
+    anchored: true,
+  }),
   margin: quantiles([0.1, 0.5], PROM.margin, MV),
   predictedValue: quantiles([0.1, 0.5, 0.9], PROM.predictedValue, MV),
   predictionBins: rate(PROM.predictionBinValues, [...MV, promLabel(ATTR.predictionBin)]),

@@ -44,7 +44,7 @@ function rules(spec: RecordedSpec): RecordingRule[] {
       return [{ record, expr: `${spec.aggregation} by (${by}) (${spec.metric})` }];
     case "buckets": {
       // The histogram recorded earlier in the group, at the same evaluation (dashboardGroups checks the order).
-      const source = recordName({ kind: "increase", metric: spec.metric, by: spec.by });
+      const source = bucketSource(spec);
       return [
         ...spec.bounds.map((b) => ({ record, expr: countAtOrBelow(b, source), labels: { le: String(b) } })),
         { record, expr: `histogram_count(${source})`, labels: { le: "+Inf" } },
@@ -75,13 +75,17 @@ function sloEventRules(targets: SloTargets): RecordingRule[] {
     ]);
 }
 
+/** The recorded histogram increase a `buckets` spec cuts its classic buckets from. */
+const bucketSource = (spec: { metric: string; by: readonly string[] }) =>
+  recordName({ kind: "increase", metric: spec.metric, by: spec.by });
+
 const isAnchored = (spec: RecordedSpec) => spec.kind === "increase" && spec.anchored === true;
 
 /** Buckets read their histogram's record of the same evaluation: it must come first in the group. */
 function checkBucketSources(specs: readonly RecordedSpec[]): void {
   specs.forEach((spec, i) => {
     if (spec.kind !== "buckets") return;
-    const source = recordName({ kind: "increase", metric: spec.metric, by: spec.by });
+    const source = bucketSource(spec);
     if (!specs.slice(0, i).some((s) => !isAnchored(s) && recordName(s) === source))
       throw new Error(`${recordName(spec)} reads ${source}, which no earlier recorded series is`);
   });
